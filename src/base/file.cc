@@ -1,0 +1,130 @@
+// File-system helpers. Everything durable in the store goes through
+// WriteFileAtomic or the content store's own ingest, never a bare write.
+#include "base/file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "base/io.h"
+
+namespace berth {
+
+Result<UniqueFd> OpenFile(const std::string& path, int flags, int mode) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return ErrnoError("open " + path);
+  return UniqueFd(fd);
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  UniqueFd fd = TRY(OpenFile(path, O_RDONLY));
+  FdReader r(fd.get());
+  return TRY_CTX(ReadAll(r), "read " + path);
+}
+
+Status SyncDir(const std::string& dir) {
+  UniqueFd fd = TRY(OpenFile(dir.empty() ? "." : dir, O_RDONLY | O_DIRECTORY));
+  if (::fsync(fd.get()) != 0) return ErrnoError("fsync " + dir);
+  return Ok();
+}
+
+static std::string DirName(const std::string& path) {
+  auto pos = path.rfind('/');
+  if (pos == std::string::npos) return ".";
+  if (pos == 0) return "/";
+  return path.substr(0, pos);
+}
+
+static std::string RandomSuffix() {
+  static thread_local std::mt19937_64 rng(std::random_device{}() ^
+                                          static_cast<uint64_t>(::getpid()) << 32);
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string s;
+  for (int i = 0; i < 12; i++) s += kChars[rng() % 36];
+  return s;
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view content, int mode) {
+  std::string tmp = path + ".tmp-" + RandomSuffix();
+  {
+    UniqueFd fd = TRY(OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, mode));
+    FdWriter w(fd.get());
+    Status st = w.Write(AsBytes(content));
+    if (st.ok() && ::fchmod(fd.get(), mode) != 0) st = ErrnoError("chmod " + tmp);
+    if (st.ok() && ::fsync(fd.get()) != 0) st = ErrnoError("fsync " + tmp);
+    if (!st.ok()) {
+      ::unlink(tmp.c_str());
+      return st.error().Wrap("write " + path);
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Error e = ErrnoError("rename " + tmp);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  return SyncDir(DirName(path));
+}
+
+Status MkdirAll(const std::string& path, int mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return MakeError(Code::kInternal, "mkdir " + path + ": " + ec.message());
+  (void)mode;
+  return Ok();
+}
+
+Status RemoveAll(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return MakeError(Code::kInternal, "remove " + path + ": " + ec.message());
+  }
+  return Ok();
+}
+
+bool PathExists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+Result<std::string> MakeTempDir(const std::string& parent, std::string_view prefix) {
+  for (int i = 0; i < 100; i++) {
+    std::string p = JoinPath(parent, std::string(prefix) + RandomSuffix());
+    if (::mkdir(p.c_str(), 0700) == 0) return p;
+    if (errno != EEXIST) return ErrnoError("mkdir " + p);
+  }
+  return MakeError(Code::kInternal, "could not create a temp dir in " + parent);
+}
+
+std::string JoinPath(std::string_view a, std::string_view b) {
+  if (a.empty()) return std::string(b);
+  if (b.empty()) return std::string(a);
+  std::string out(a);
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  while (!b.empty() && b.front() == '/') b.remove_prefix(1);
+  if (out != "/") out += '/';
+  out += b;
+  return out;
+}
+
+Result<uint64_t> DiskUsage(const std::string& path) {
+  std::error_code ec;
+  uint64_t total = 0;
+  auto it = std::filesystem::recursive_directory_iterator(path, ec);
+  if (ec) return MakeError(Code::kNotFound, "du " + path + ": " + ec.message());
+  for (auto& e : it) {
+    if (e.is_regular_file(ec) && !e.is_symlink(ec)) total += e.file_size(ec);
+  }
+  return total;
+}
+
+}  // namespace berth
