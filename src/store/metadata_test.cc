@@ -1,0 +1,286 @@
+#include "store/metadata.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include "base/file.h"
+#include "store/test_util.h"
+
+namespace berth::store {
+namespace {
+
+Digest D(std::string_view seed) { return Digest::Of(seed); }
+
+ImageRecord MakeImage(std::string_view seed, int layers = 2) {
+  ImageRecord img;
+  img.id = D(std::string("config ") + std::string(seed));
+  img.manifest_digest = D(std::string("manifest ") + std::string(seed));
+  img.created = 1700000000000000000;
+  img.added = 1700000001000000000;
+  img.size = 1000 * layers;
+  for (int i = 0; i < layers; i++) {
+    std::string s = std::string(seed) + "/" + std::to_string(i);
+    img.layers.push_back(LayerRecord{D("diff " + s), D("chain " + s), D("blob " + s),
+                                     "application/vnd.oci.image.layer.v1.tar+gzip", 100 + i});
+  }
+  return img;
+}
+
+class MetadataTest : public testing::ScratchDirTest {
+ protected:
+  void SetUp() override {
+    ScratchDirTest::SetUp();
+    path_ = JoinPath(dir_, "berth.db");
+    auto md = Metadata::Open(path_);
+    ASSERT_OK(md);
+    md_ = std::move(md).value();
+  }
+  std::string path_;
+  std::unique_ptr<Metadata> md_;
+};
+
+TEST_F(MetadataTest, SchemaVersionAndReopen) {
+  md_.reset();
+  auto again = Metadata::Open(path_);
+  ASSERT_OK(again);
+  auto ro = Metadata::Open(path_, /*read_only=*/true);
+  ASSERT_OK(ro);
+  EXPECT_EQ(ro->get()->PutImage(MakeImage("x")).error().code, Code::kPermissionDenied);
+
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), kSchemaVersion);
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  again = Metadata::Open(path_);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Code::kUnimplemented);
+
+  EXPECT_EQ(Metadata::Open(JoinPath(dir_, "absent.db"), true).error().code, Code::kNotFound);
+}
+
+TEST_F(MetadataTest, ImageCrud) {
+  ImageRecord img = MakeImage("a", 3);
+  img.parent = D("parent").str();
+  ASSERT_OK(md_->PutImage(img));
+  auto got = md_->GetImage(img.id);
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, img);
+
+  // Upsert replaces fields and layers, and keeps tags.
+  ASSERT_OK(md_->SetTag({"docker.io/library/a:latest", img.id, 5}));
+  ImageRecord changed = MakeImage("a", 1);
+  changed.manifest_digest.reset();
+  changed.size = 7;
+  ASSERT_OK(md_->PutImage(changed));
+  got = md_->GetImage(img.id);
+  ASSERT_OK(got);
+  EXPECT_EQ(**got, changed);
+  EXPECT_EQ(md_->TagsOf(img.id)->size(), 1u);
+
+  EXPECT_FALSE(md_->GetImage(D("nothing"))->has_value());
+  EXPECT_EQ(md_->DeleteImage(D("nothing")).error().code, Code::kNotFound);
+  EXPECT_EQ(md_->PutImage(ImageRecord{}).error().code, Code::kInvalidArgument);
+}
+
+TEST_F(MetadataTest, FindByPrefix) {
+  std::vector<Digest> ids;
+  for (int i = 0; i < 50; i++) {
+    ImageRecord img = MakeImage("p" + std::to_string(i), 0);
+    ids.push_back(img.id);
+    ASSERT_OK(md_->PutImage(img));
+  }
+  std::sort(ids.begin(), ids.end());
+  for (const Digest& id : ids) {
+    for (size_t len : {1u, 3u, 12u, 64u}) {
+      std::string prefix = id.hex().substr(0, len);
+      std::vector<Digest> want;
+      for (const Digest& other : ids) {
+        if (other.hex().starts_with(prefix)) want.push_back(other);
+      }
+      auto found = md_->FindImagesByPrefix(prefix);
+      ASSERT_OK(found);
+      EXPECT_EQ(*found, want) << prefix;
+    }
+  }
+  // "g" sorts after every hex digit: the range query must not leak past the prefix.
+  EXPECT_TRUE(md_->FindImagesByPrefix(std::string(64, 'f'))->empty());
+  EXPECT_EQ(md_->FindImagesByPrefix("").error().code, Code::kInvalidArgument);
+  EXPECT_EQ(md_->FindImagesByPrefix("xyz").error().code, Code::kInvalidArgument);
+  EXPECT_EQ(md_->FindImagesByPrefix("ABC").error().code, Code::kInvalidArgument);
+}
+
+TEST_F(MetadataTest, Tags) {
+  ImageRecord a = MakeImage("a"), b = MakeImage("b");
+  ASSERT_OK(md_->PutImage(a));
+  ASSERT_OK(md_->PutImage(b));
+  ASSERT_OK(md_->SetTag({"docker.io/library/x:1", a.id, 10}));
+  ASSERT_OK(md_->SetTag({"docker.io/library/x:2", a.id, 11}));
+  auto t = md_->GetTag("docker.io/library/x:1");
+  ASSERT_OK(t);
+  EXPECT_EQ(**t, (TagRecord{"docker.io/library/x:1", a.id, 10}));
+  // Moving a tag.
+  ASSERT_OK(md_->SetTag({"docker.io/library/x:1", b.id, 12}));
+  EXPECT_EQ(md_->GetTag("docker.io/library/x:1")->value().image_id, b.id);
+  EXPECT_EQ(*md_->TagsOf(a.id), (std::vector<TagRecord>{{"docker.io/library/x:2", a.id, 11}}));
+  EXPECT_EQ(*md_->ListTags(), (std::vector<TagRecord>{{"docker.io/library/x:1", b.id, 12},
+                                                       {"docker.io/library/x:2", a.id, 11}}));
+  // Tagging a missing image.
+  auto missing = md_->SetTag({"docker.io/library/y:1", D("ghost"), 1});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Code::kNotFound);
+  EXPECT_FALSE(md_->GetTag("docker.io/library/y:1")->has_value());
+
+  ASSERT_OK(md_->RemoveTag("docker.io/library/x:2"));
+  EXPECT_EQ(md_->RemoveTag("docker.io/library/x:2").error().code, Code::kNotFound);
+  EXPECT_TRUE(md_->TagsOf(a.id)->empty());
+}
+
+TEST_F(MetadataTest, RepoDigestsAndCascadingDelete) {
+  ImageRecord a = MakeImage("a"), b = MakeImage("b");
+  ASSERT_OK(md_->PutImage(a));
+  ASSERT_OK(md_->PutImage(b));
+  std::string ra = "docker.io/library/a@" + a.manifest_digest->str();
+  std::string rb = "docker.io/library/b@" + b.manifest_digest->str();
+  ASSERT_OK(md_->AddRepoDigest({ra, a.id}));
+  ASSERT_OK(md_->AddRepoDigest({ra, a.id}));  // upsert
+  ASSERT_OK(md_->AddRepoDigest({rb, b.id}));
+  EXPECT_EQ(md_->AddRepoDigest({"x@" + D("q").str(), D("ghost")}).error().code,
+            Code::kNotFound);
+  EXPECT_EQ(*md_->RepoDigestsOf(a.id), (std::vector<RepoDigestRecord>{{ra, a.id}}));
+  EXPECT_EQ(md_->ListRepoDigests()->size(), 2u);
+  ASSERT_OK(md_->SetTag({"docker.io/library/a:latest", a.id, 1}));
+
+  ASSERT_OK(md_->DeleteImage(a.id));
+  EXPECT_FALSE(md_->GetImage(a.id)->has_value());
+  EXPECT_TRUE(md_->TagsOf(a.id)->empty());
+  EXPECT_TRUE(md_->RepoDigestsOf(a.id)->empty());
+  EXPECT_EQ(*md_->ListRepoDigests(), (std::vector<RepoDigestRecord>{{rb, b.id}}));
+  auto images = md_->ListImages();
+  ASSERT_OK(images);
+  EXPECT_EQ(*images, std::vector<ImageRecord>{b});
+
+  ASSERT_OK(md_->RemoveRepoDigest(rb));
+  EXPECT_EQ(md_->RemoveRepoDigest(rb).error().code, Code::kNotFound);
+}
+
+TEST_F(MetadataTest, TransactionRollsBackOnError) {
+  ImageRecord a = MakeImage("a");
+  Status st = md_->Transaction([&]() -> Status {
+    TRY(md_->PutImage(a));
+    TRY(md_->SetTag({"t:1", a.id, 1}));
+    return MakeError(Code::kCancelled, "changed my mind");
+  });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Code::kCancelled);
+  EXPECT_FALSE(md_->GetImage(a.id)->has_value());
+  EXPECT_FALSE(md_->GetTag("t:1")->has_value());
+
+  // A failing nested transaction rolls back only its own changes.
+  ImageRecord b = MakeImage("b");
+  st = md_->Transaction([&]() -> Status {
+    TRY(md_->PutImage(a));
+    Status inner = md_->Transaction([&]() -> Status {
+      TRY(md_->PutImage(b));
+      return md_->SetTag({"t:1", D("ghost"), 1});  // NotFound
+    });
+    EXPECT_EQ(inner.error().code, Code::kNotFound);
+    return Ok();
+  });
+  ASSERT_OK(st);
+  EXPECT_TRUE(md_->GetImage(a.id)->has_value());
+  EXPECT_FALSE(md_->GetImage(b.id)->has_value());
+}
+
+TEST_F(MetadataTest, ListThousandImagesWithTags) {
+  std::vector<ImageRecord> images;
+  ASSERT_OK(md_->Transaction([&]() -> Status {
+    for (int i = 0; i < 1000; i++) {
+      ImageRecord img = MakeImage("img" + std::to_string(i), i % 5);
+      TRY(md_->PutImage(img));
+      TRY(md_->SetTag({"docker.io/library/img" + std::to_string(i) + ":latest", img.id, i}));
+      images.push_back(std::move(img));
+    }
+    return Ok();
+  }));
+  std::sort(images.begin(), images.end(),
+            [](const ImageRecord& x, const ImageRecord& y) { return x.id < y.id; });
+  auto start = std::chrono::steady_clock::now();
+  auto listed = md_->ListImages();
+  auto tags = md_->ListTags();
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  RecordProperty("list_images_and_tags_us", static_cast<int>(micros.count()));
+  std::printf("ListImages + ListTags of 1000: %lld us\n", static_cast<long long>(micros.count()));
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1000u);
+  EXPECT_EQ(*listed, images);
+  ASSERT_OK(tags);
+  ASSERT_EQ(tags->size(), 1000u);
+  std::map<Digest, int> tags_per_image;
+  for (const TagRecord& t : *tags) tags_per_image[t.image_id]++;
+  EXPECT_EQ(tags_per_image.size(), 1000u);
+  for (const ImageRecord& img : images) EXPECT_EQ(tags_per_image[img.id], 1);
+  EXPECT_TRUE(std::is_sorted(tags->begin(), tags->end(),
+                             [](const TagRecord& x, const TagRecord& y) { return x.name < y.name; }));
+}
+
+TEST_F(MetadataTest, SnapshotRows) {
+  SnapshotRow base{1, {D("c1"), D("d1"), std::nullopt, 10}, 100};
+  SnapshotRow top{2, {D("c2"), D("d2"), D("c1"), 20}, 200};
+  EXPECT_EQ(*md_->MaxSnapshotId(), 0);
+  EXPECT_TRUE(*md_->InsertSnapshot(base));
+  EXPECT_TRUE(*md_->InsertSnapshot(top));
+  SnapshotRow dup{3, base.record, 300};
+  EXPECT_FALSE(*md_->InsertSnapshot(dup));
+  EXPECT_EQ(*md_->MaxSnapshotId(), 2);
+  auto got = md_->GetSnapshot(D("c2"));
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->id, 2);
+  EXPECT_EQ((*got)->record, top.record);
+  EXPECT_EQ((*got)->created, 200);
+  EXPECT_EQ(md_->ListSnapshots()->size(), 2u);
+  ASSERT_OK(md_->DeleteSnapshot(D("c1")));
+  EXPECT_FALSE(md_->GetSnapshot(D("c1"))->has_value());
+  EXPECT_TRUE(md_->QuickCheck()->empty());
+}
+
+TEST_F(MetadataTest, TwoConnectionsWriteConcurrently) {
+  auto other = Metadata::Open(path_);
+  ASSERT_OK(other);
+  Metadata* conns[2] = {md_.get(), other->get()};
+  std::vector<Status> results(2);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; t++) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; i++) {
+        ImageRecord img = MakeImage("c" + std::to_string(t) + "-" + std::to_string(i), 1);
+        Status st = conns[t]->Transaction([&]() -> Status {
+          TRY(conns[t]->PutImage(img));
+          return conns[t]->SetTag({"n" + std::to_string(t) + ":" + std::to_string(i), img.id, i});
+        });
+        if (!st.ok()) {
+          results[t] = st;
+          return;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const Status& st : results) EXPECT_OK(st);
+  EXPECT_EQ(md_->ListImages()->size(), 200u);
+  EXPECT_EQ((*other)->ListTags()->size(), 200u);
+}
+
+}  // namespace
+}  // namespace berth::store
