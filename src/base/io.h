@@ -86,6 +86,22 @@ class NullWriter : public Writer {
   uint64_t count_ = 0;
 };
 
+// Reads from src and copies every byte read to side (e.g. a blob writer
+// keeping the compressed bytes while a decompressor consumes them).
+class TeeReader : public Reader {
+ public:
+  TeeReader(Reader& src, Writer& side) : src_(src), side_(side) {}
+  Result<size_t> Read(std::span<std::byte> buf) override {
+    size_t n = TRY(src_.Read(buf));
+    TRY(side_.Write(std::span<const std::byte>(buf.data(), n)));
+    return n;
+  }
+
+ private:
+  Reader& src_;
+  Writer& side_;
+};
+
 // Copies src to dst until end of stream; returns the number of bytes copied.
 Result<uint64_t> Copy(Reader& src, Writer& dst, size_t chunk = 1 << 20);
 
