@@ -7,7 +7,7 @@
 
 #include <sys/stat.h>
 
-#include <map>
+#include <algorithm>
 
 #include "base/strings.h"
 
@@ -179,11 +179,12 @@ Status Metadata::PutImage(const ImageRecord& img) {
     TRY(up.Bind(3, img.created).Bind(4, img.added).Bind(5, img.size).Bind(6, img.parent).Run());
     Stmt del = TRY(db_.Prepare("DELETE FROM image_layers WHERE image_id = ?1"));
     TRY(del.Bind(1, img.id).Run());
+    Stmt ins = TRY(db_.Prepare(
+        "INSERT INTO image_layers (image_id, idx, diff_id, chain_id, blob, media_type, "
+        "blob_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     for (size_t i = 0; i < img.layers.size(); i++) {
       const LayerRecord& l = img.layers[i];
-      Stmt ins = TRY(db_.Prepare(
-          "INSERT INTO image_layers (image_id, idx, diff_id, chain_id, blob, media_type, "
-          "blob_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+      TRY(ins.Reset());
       TRY(ins.Bind(1, img.id)
               .Bind(2, static_cast<int64_t>(i))
               .Bind(3, l.diff_id)
@@ -219,8 +220,9 @@ Result<std::vector<ImageRecord>> Metadata::ListImages() const {
   size_t i = 0;
   while (TRY(ls.Step())) {
     std::string owner = ls.Text(0);
-    while (i < images.size() && images[i].id.str() < owner) i++;
-    if (i == images.size() || images[i].id.str() != owner) continue;  // cannot happen (FK)
+    std::string_view owner_hex = std::string_view(owner).substr(std::min<size_t>(7, owner.size()));
+    while (i < images.size() && images[i].id.hex() < owner_hex) i++;
+    if (i == images.size() || images[i].id.hex() != owner_hex) continue;  // cannot happen (FK)
     images[i].layers.push_back(TRY(LayerFromRow(ls)));
   }
   return images;

@@ -82,6 +82,14 @@ Status Stmt::Run() {
   return Ok();
 }
 
+Status Stmt::Reset() {
+  bind_rc_ = SQLITE_OK;
+  sqlite3_reset(stmt_);  // returns the last step's error, already reported
+  int rc = sqlite3_clear_bindings(stmt_);
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, "sqlite reset");
+  return Ok();
+}
+
 std::string Stmt::Text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   if (p == nullptr) return {};

@@ -39,6 +39,8 @@ class Stmt {
   Result<bool> Step();
   // Steps until done, ignoring rows (INSERT/UPDATE/DELETE).
   Status Run();
+  // Rewinds the statement for another run with new bindings.
+  Status Reset();
 
   // Column accessors for the current row (0-based).
   std::string Text(int col) const;
