@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "compress/compression.h"
+#include "digest/digest.h"
 #include "tar/layer_size.h"
 #include "tar/tar_test_util.h"
 
@@ -120,6 +122,14 @@ TEST_F(ApplyTest, NonAsciiNamesAreKeptAsBytes) {
   auto r = Apply({F("caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac", "utf8")});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(Read("caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac"), "utf8");
+}
+
+TEST_F(ApplyTest, RawHeaderBytesAreKept) {
+  StringReader r(testing::BuildTar({F("lat\xe9n", "latin1"), F("utf\xc3\xa9", "utf8")}, /*pax=*/false));
+  auto st = ApplyLayer(root_, r, {});
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(Read("lat\xe9n"), "latin1");
+  EXPECT_EQ(Read("utf\xc3\xa9"), "utf8");
 }
 
 // ---- hostile corpus: every case either fails cleanly or stays inside root ----
@@ -349,6 +359,25 @@ TEST_F(ApplyTest, DrainsTrailingPadding) {
   auto st = ApplyLayer(root_, r, {});
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_EQ(r.count(), tar.size());
+}
+
+TEST_F(ApplyTest, DiffIdCoversEveryByteThroughGzip) {
+  std::string tar = testing::BuildTar({D("a"), F("a/b", std::string(70000, 'q'))}) + std::string(9216, '\0');
+  StringWriter gz;
+  auto w = NewCompressor(Compression::kGzip, gz, 1);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Write(AsBytes(tar)).ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  StringReader blob(gz.Take());
+  Compression c;
+  auto inflated = NewAutoDecompressor(blob, &c);
+  ASSERT_TRUE(inflated.ok());
+  EXPECT_EQ(c, Compression::kGzip);
+  HashingReader diff(**inflated);
+  auto st = ApplyLayer(root_, diff, {});
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(diff.Finish(), Digest::Of(tar));
+  EXPECT_EQ(Read("a/b").size(), 70000u);
 }
 
 TEST_F(ApplyTest, EmptyStreamIsAnEmptyLayer) {
