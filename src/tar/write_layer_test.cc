@@ -193,5 +193,43 @@ TEST_F(WriteLayerTest, WriterErrorsPassThrough) {
   EXPECT_EQ(st.error().code, Code::kUnavailable);
 }
 
+std::string Shell(const std::string& cmd) {
+  FILE* f = popen(cmd.c_str(), "r");
+  EXPECT_NE(f, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  EXPECT_EQ(pclose(f), 0) << cmd;
+  return out;
+}
+
+TEST_F(WriteLayerTest, InteroperatesWithGnuTar) {
+  if (access("/usr/bin/tar", X_OK) != 0 && access("/bin/tar", X_OK) != 0) {
+    GTEST_SKIP() << "tar(1) not installed";
+  }
+  // GNU tar reads what we write...
+  ApplyTo(root_, testing::BuildTar({D("d"), F("d/f", "data"), H("d/g", "d/f"), S("d/s", "f")}));
+  ASSERT_TRUE(WriteFileAtomic(scratch_ + "/ours.tar", Write(root_)).ok());
+  EXPECT_EQ(Shell("tar -tf " + scratch_ + "/ours.tar"), "d/\nd/f\nd/g\nd/s\n");
+  // ...and we apply what GNU tar writes.
+  std::string src = scratch_ + "/src";
+  ASSERT_TRUE(MkdirAll(src + "/x/y").ok());
+  ASSERT_TRUE(WriteFileAtomic(src + "/x/y/file", "gnu").ok());
+  ASSERT_EQ(link((src + "/x/y/file").c_str(), (src + "/x/hard").c_str()), 0);
+  ASSERT_EQ(symlink("y/file", (src + "/x/sym").c_str()), 0);
+  Shell("tar -C " + src + " -cf " + scratch_ + "/gnu.tar --format=gnu x");
+  auto tar = ReadFile(scratch_ + "/gnu.tar");
+  ASSERT_TRUE(tar.ok());
+  ApplyTo(second_, *tar);
+  EXPECT_EQ(*ReadFile(second_ + "/x/hard"), "gnu");
+  struct stat a, b;
+  ASSERT_EQ(lstat((second_ + "/x/hard").c_str(), &a), 0);
+  ASSERT_EQ(lstat((second_ + "/x/y/file").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+  ASSERT_EQ(lstat((second_ + "/x/sym").c_str(), &a), 0);
+  EXPECT_TRUE(S_ISLNK(a.st_mode));
+}
+
 }  // namespace
 }  // namespace berth
