@@ -31,15 +31,13 @@ Result<bool> InputBuffer::Fill() {
   if (size() > 0) return true;
   if (eof_) return false;
   pos_ = end_ = kHeadroom;
-  for (;;) {
-    size_t n = TRY(src_.Read(std::span<std::byte>(buf_.get() + kHeadroom, kChunk)));
-    if (n == 0) {
-      eof_ = true;
-      return false;
-    }
-    end_ = kHeadroom + n;
-    return true;
+  size_t n = TRY(src_.Read(std::span<std::byte>(buf_.get() + kHeadroom, kChunk)));
+  if (n == 0) {
+    eof_ = true;
+    return false;
   }
+  end_ = kHeadroom + n;
+  return true;
 }
 
 Result<size_t> InputBuffer::Ensure(size_t n) {
