@@ -16,29 +16,29 @@
 namespace berth {
 
 struct ContainerConfig {
-  std::string hostname;
-  std::string domainname;
-  std::string user;
+  std::string hostname{};
+  std::string domainname{};
+  std::string user{};
   bool attach_stdin = false;
   bool attach_stdout = false;
   bool attach_stderr = false;
-  std::set<std::string> exposed_ports;  // "80/tcp"
+  std::set<std::string> exposed_ports{};  // "80/tcp"
   bool tty = false;
   bool open_stdin = false;
   bool stdin_once = false;
-  std::vector<std::string> env;  // "KEY=value"
-  std::optional<std::vector<std::string>> cmd;  // nullopt = null, distinct from []
-  Json healthcheck;  // kept as given (Test, Interval, ...); null when absent
+  std::vector<std::string> env{};                 // "KEY=value"
+  std::optional<std::vector<std::string>> cmd{};  // nullopt = null, distinct from []
+  Json healthcheck{};  // kept as given (Test, Interval, ...); null when absent
   bool args_escaped = false;
-  std::string image;
-  std::set<std::string> volumes;
-  std::string working_dir;
-  std::optional<std::vector<std::string>> entrypoint;  // nullopt = null, distinct from []
-  std::vector<std::string> on_build;
-  std::map<std::string, std::string> labels;
-  std::string stop_signal;
-  std::optional<int> stop_timeout;  // seconds
-  std::vector<std::string> shell;
+  std::string image{};
+  std::set<std::string> volumes{};
+  std::string working_dir{};
+  std::optional<std::vector<std::string>> entrypoint{};  // nullopt = null, distinct from []
+  std::vector<std::string> on_build{};
+  std::map<std::string, std::string> labels{};
+  std::string stop_signal{};
+  std::optional<int> stop_timeout{};  // seconds
+  std::vector<std::string> shell{};
 
   // Parses a container config object. Unknown fields are ignored; Cmd,
   // Entrypoint and Shell also accept a single string (as Docker's StrSlice

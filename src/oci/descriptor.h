@@ -17,12 +17,12 @@
 namespace berth {
 
 struct Descriptor {
-  std::string media_type;
-  Digest digest;
+  std::string media_type{};
+  Digest digest{};
   int64_t size = 0;
-  std::vector<std::string> urls;
-  std::map<std::string, std::string> annotations;
-  std::optional<Platform> platform;
+  std::vector<std::string> urls{};
+  std::map<std::string, std::string> annotations{};
+  std::optional<Platform> platform{};
 
   // Parses a descriptor document. mediaType, digest and size are required;
   // unknown fields are ignored. InvalidArgument "invalid descriptor: <field>: ...".

@@ -19,10 +19,10 @@ namespace berth {
 
 // One step of an image's history (`docker history` rows).
 struct HistoryEntry {
-  std::optional<int64_t> created;  // nanoseconds since the epoch
-  std::string created_by;
-  std::string author;
-  std::string comment;
+  std::optional<int64_t> created{};  // nanoseconds since the epoch
+  std::string created_by{};
+  std::string author{};
+  std::string comment{};
   bool empty_layer = false;  // true when the step added no layer
 
   // Reads one history object; path names it in errors ("history[3]").
@@ -34,20 +34,20 @@ struct HistoryEntry {
 };
 
 struct ImageConfig {
-  std::optional<int64_t> created;  // nanoseconds since the epoch
-  std::string author;
-  std::string architecture;
-  std::string os;
-  std::string variant;
-  std::string os_version;
-  ContainerConfig config;
-  std::optional<ContainerConfig> container_config;
-  std::string container;
-  std::string docker_version;
-  std::string comment;
-  std::string parent;
-  std::vector<Digest> diff_ids;  // rootfs.diff_ids, rootfs.type "layers"
-  std::vector<HistoryEntry> history;
+  std::optional<int64_t> created{};  // nanoseconds since the epoch
+  std::string author{};
+  std::string architecture{};
+  std::string os{};
+  std::string variant{};
+  std::string os_version{};
+  ContainerConfig config{};
+  std::optional<ContainerConfig> container_config{};
+  std::string container{};
+  std::string docker_version{};
+  std::string comment{};
+  std::string parent{};
+  std::vector<Digest> diff_ids{};  // rootfs.diff_ids, rootfs.type "layers"
+  std::vector<HistoryEntry> history{};
 
   // Parses an image config blob. Unknown fields are ignored; rootfs.type, when
   // present, must be "layers". InvalidArgument

@@ -16,8 +16,8 @@ Result<Json> ParseJsonObject(std::string_view text, std::string_view what) {
   } catch (const Json::exception& e) {
     std::string msg = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, ..." -> drop the tag.
-    if (size_t close = msg.find("] "); msg.starts_with("[json.exception.") &&
-                                          close != std::string::npos) {
+    if (size_t close = msg.find("] ");
+        msg.starts_with("[json.exception.") && close != std::string::npos) {
       msg = msg.substr(close + 2);
     }
     return MakeError(Code::kInvalidArgument, std::string(what) + ": " + msg);

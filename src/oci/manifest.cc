@@ -23,7 +23,8 @@ Result<std::vector<Descriptor>> ReadDescriptors(const JsonFields& f, std::string
   if (!arr) return out;
   out.reserve(arr->size());
   for (size_t i = 0; i < arr->size(); i++) {
-    out.push_back(TRY(Descriptor::FromJson((*arr)[i], f.PathOf(key) + "[" + std::to_string(i) + "]")));
+    out.push_back(
+        TRY(Descriptor::FromJson((*arr)[i], f.PathOf(key) + "[" + std::to_string(i) + "]")));
   }
   return out;
 }

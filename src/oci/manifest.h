@@ -15,10 +15,10 @@ namespace berth {
 // An image manifest: one config plus the ordered layers.
 struct Manifest {
   int schema_version = 2;
-  std::string media_type;  // may be "" in OCI manifests
-  Descriptor config;
-  std::vector<Descriptor> layers;
-  std::map<std::string, std::string> annotations;
+  std::string media_type{};  // may be "" in OCI manifests
+  Descriptor config{};
+  std::vector<Descriptor> layers{};
+  std::map<std::string, std::string> annotations{};
 
   // Parses an OCI or Docker schema2 manifest. schemaVersion must be 2 and
   // config present; a mediaType naming an index or a schema 1 manifest is
@@ -33,9 +33,9 @@ struct Manifest {
 // An OCI image index or a Docker manifest list.
 struct Index {
   int schema_version = 2;
-  std::string media_type;  // may be "" in OCI indexes
-  std::vector<Descriptor> manifests;
-  std::map<std::string, std::string> annotations;
+  std::string media_type{};  // may be "" in OCI indexes
+  std::vector<Descriptor> manifests{};
+  std::map<std::string, std::string> annotations{};
 
   // Parses an OCI index or Docker manifest list; schemaVersion must be 2 and a
   // mediaType, when present, must name an index.

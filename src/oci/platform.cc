@@ -15,13 +15,13 @@ namespace berth {
 namespace {
 
 constexpr std::array<std::string_view, 16> kKnownOs = {
-    "aix",   "android", "darwin",  "dragonfly", "freebsd", "hurd",  "illumos", "ios",
-    "js",    "linux",   "netbsd",  "openbsd",   "plan9",   "solaris", "windows", "zos"};
+    "aix", "android", "darwin", "dragonfly", "freebsd", "hurd",    "illumos", "ios",
+    "js",  "linux",   "netbsd", "openbsd",   "plan9",   "solaris", "windows", "zos"};
 
 constexpr std::array<std::string_view, 24> kKnownArch = {
-    "386",      "amd64",    "amd64p32", "arm",     "armbe",       "arm64",    "arm64be", "loong64",
-    "mips",     "mipsle",   "mips64",   "mips64le", "mips64p32",  "mips64p32le", "ppc",  "ppc64",
-    "ppc64le",  "riscv",    "riscv64",  "s390",    "s390x",       "sparc",    "sparc64", "wasm"};
+    "386",     "amd64",  "amd64p32", "arm",      "armbe",     "arm64",       "arm64be", "loong64",
+    "mips",    "mipsle", "mips64",   "mips64le", "mips64p32", "mips64p32le", "ppc",     "ppc64",
+    "ppc64le", "riscv",  "riscv64",  "s390",     "s390x",     "sparc",       "sparc64", "wasm"};
 
 bool Known(std::string_view v, const auto& list) {
   return std::find(list.begin(), list.end(), v) != list.end();
@@ -145,7 +145,8 @@ Result<Platform> ParsePlatform(std::string_view s) {
   p.architecture = parts[1];
   if (parts.size() == 3) p.variant = parts[2];
   NormalizeArch(p.architecture, p.variant);
-  if (!Known(p.os, kKnownOs)) return InvalidPlatform(s, "unknown operating system \"" + p.os + "\"");
+  if (!Known(p.os, kKnownOs))
+    return InvalidPlatform(s, "unknown operating system \"" + p.os + "\"");
   if (!Known(p.architecture, kKnownArch)) {
     return InvalidPlatform(s, "unknown architecture \"" + p.architecture + "\"");
   }

@@ -12,11 +12,11 @@
 namespace berth {
 
 struct Platform {
-  std::string os;            // "linux"
-  std::string architecture;  // "amd64", "arm64", "arm", "386", ...
-  std::string variant;       // "v7", "v8", "" when none
-  std::string os_version;    // "os.version" (Windows builds)
-  std::vector<std::string> os_features;  // "os.features"
+  std::string os{};                        // "linux"
+  std::string architecture{};              // "amd64", "arm64", "arm", "386", ...
+  std::string variant{};                   // "v7", "v8", "" when none
+  std::string os_version{};                // "os.version" (Windows builds)
+  std::vector<std::string> os_features{};  // "os.features"
 
   // "linux/arm64/v8", "linux/amd64" (variant only when set).
   std::string String() const;

@@ -16,9 +16,7 @@ bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '
 bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
 bool IsWord(char c) { return IsAlnum(c) || c == '_'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsXDigit(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsXDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // alpha-numeric [separator alpha-numeric]*, separator := [._] | __ | -+
 bool IsPathComponent(std::string_view c) {
@@ -225,9 +223,8 @@ std::string Reference::FamiliarString() const {
 
 Result<Reference> ParseNormalizedNamed(std::string_view s) {
   if (IsIdentifier(s)) {
-    return MakeError(Code::kInvalidArgument,
-                     "invalid repository name (" + std::string(s) +
-                         "), cannot specify 64-byte hexadecimal strings");
+    return MakeError(Code::kInvalidArgument, "invalid repository name (" + std::string(s) +
+                                                 "), cannot specify 64-byte hexadecimal strings");
   }
   // splitDockerDomain: the first component names a registry only when it
   // looks like a host.

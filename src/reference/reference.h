@@ -18,10 +18,10 @@ inline constexpr std::string_view kDefaultTag = "latest";
 inline constexpr size_t kNameTotalLengthMax = 255;
 
 struct Reference {
-  std::string domain;  // "docker.io", "quay.io", "127.0.0.1:5000", "[::1]:5000"
-  std::string path;    // "library/ubuntu", "coreos/etcd"
-  std::string tag;     // "" when none
-  Digest digest;       // !valid() when none
+  std::string domain{};  // "docker.io", "quay.io", "127.0.0.1:5000", "[::1]:5000"
+  std::string path{};    // "library/ubuntu", "coreos/etcd"
+  std::string tag{};     // "" when none
+  Digest digest{};       // !valid() when none
 
   bool HasTag() const { return !tag.empty(); }
   bool HasDigest() const { return digest.valid(); }

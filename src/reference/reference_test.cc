@@ -40,8 +40,8 @@ TEST(Reference, ParseNormalizedNamedValid) {
       {"sub-dom1.foo.com/bar/baz/quux", "sub-dom1.foo.com", "bar/baz/quux", "", ""},
       {"sub-dom1.foo.com/bar/baz/quux:some-long-tag", "sub-dom1.foo.com", "bar/baz/quux",
        "some-long-tag", ""},
-      {"b.gcr.io/test.example.com/my-app:test.example.com", "b.gcr.io",
-       "test.example.com/my-app", "test.example.com", ""},
+      {"b.gcr.io/test.example.com/my-app:test.example.com", "b.gcr.io", "test.example.com/my-app",
+       "test.example.com", ""},
       {"xn--n3h.com/myimage:xn--n3h.com", "xn--n3h.com", "myimage", "xn--n3h.com", ""},
       {"foo_bar.com:8080", "docker.io", "library/foo_bar.com", "8080", ""},
       {"foo/foo_bar.com:8080", "docker.io", "foo/foo_bar.com", "8080", ""},
@@ -185,17 +185,17 @@ TEST(Reference, StringAndDefaultTag) {
 }
 
 TEST(Reference, ParseCanonicalRoundTrip) {
-  for (const std::string& s : std::vector<std::string>{"docker.io/library/ubuntu:latest", "quay.io/coreos/etcd:v3.3.9",
-                        "localhost:5000/a/b@" + kDigest, "docker.io/sgfoot/top",
-                        "[::1]:5000/x:y@" + kDigest}) {
+  for (const std::string& s : std::vector<std::string>{
+           "docker.io/library/ubuntu:latest", "quay.io/coreos/etcd:v3.3.9",
+           "localhost:5000/a/b@" + kDigest, "docker.io/sgfoot/top", "[::1]:5000/x:y@" + kDigest}) {
     SCOPED_TRACE(s);
     auto r = ParseCanonical(s);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->String(), s);
     EXPECT_EQ(*ParseNormalizedNamed(r->FamiliarString()), *r);
   }
-  for (const std::string& s : std::vector<std::string>{"ubuntu", "ubuntu:latest", "docker.io/ubuntu", "index.docker.io/a/b",
-                        "sgfoot/top"}) {
+  for (const std::string& s : std::vector<std::string>{
+           "ubuntu", "ubuntu:latest", "docker.io/ubuntu", "index.docker.io/a/b", "sgfoot/top"}) {
     SCOPED_TRACE(s);
     auto r = ParseCanonical(s);
     ASSERT_FALSE(r.ok());
