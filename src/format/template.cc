@@ -1,0 +1,364 @@
+// The executor of docker's --format templates. It walks the parse tree the
+// way Go's text/template exec.go does (evalPipeline, evalCommand,
+// evalField, walkRange), so that output, "<no value>" and error messages
+// match what docker prints for the same format string.
+#include "format/template.h"
+
+#include <algorithm>
+
+#include "format/template_funcs.h"
+#include "format/template_lex.h"
+#include "format/template_parse.h"
+#include "format/template_value.h"
+
+namespace berth {
+namespace {
+
+using tmpl::Json;
+using tmpl::Node;
+using tmpl::NodeType;
+using tmpl::Value;
+
+struct ExecError {
+  std::string message;
+};
+
+enum class Flow { kNormal, kBreak, kContinue };
+
+using Args = std::vector<std::unique_ptr<Node>>;
+
+class Exec {
+ public:
+  Exec(std::string_view text, const ExecuteOptions& options) : text_(text), options_(options) {}
+
+  std::string out;
+  std::vector<std::pair<std::string, Value>> vars;
+
+  Flow Walk(const Value& dot, const Node& n) {
+    switch (n.type) {
+      case NodeType::kList:
+        for (const auto& k : n.kids) {
+          Flow f = Walk(dot, *k);
+          if (f != Flow::kNormal) return f;
+        }
+        return Flow::kNormal;
+      case NodeType::kText:
+        out += n.text;
+        return Flow::kNormal;
+      case NodeType::kAction: {
+        Value v = EvalPipeline(dot, *n.pipe);
+        if (n.pipe->decl.empty()) {
+          if (!v.valid() || v.json().is_null()) {
+            out += "<no value>";
+          } else {
+            tmpl::AppendV(v.json(), out);
+          }
+        }
+        return Flow::kNormal;
+      }
+      case NodeType::kIf:
+      case NodeType::kWith: {
+        size_t mark = vars.size();
+        Value v = EvalPipeline(dot, *n.pipe);
+        Flow f = Flow::kNormal;
+        if (tmpl::IsTrue(v)) {
+          f = Walk(n.type == NodeType::kWith ? v : dot, *n.list);
+        } else if (n.else_list) {
+          f = Walk(dot, *n.else_list);
+        }
+        vars.resize(mark);
+        return f;
+      }
+      case NodeType::kRange:
+        return WalkRange(dot, n);
+      case NodeType::kBreak:
+        return Flow::kBreak;
+      case NodeType::kContinue:
+        return Flow::kContinue;
+      default:
+        Fail(n, "unknown node: " + n.String());
+    }
+  }
+
+ private:
+  [[noreturn]] void Fail(const Node& at, const std::string& msg) {
+    size_t pos = std::min(at.pos, text_.size());
+    std::string_view before = text_.substr(0, pos);
+    size_t nl = before.rfind('\n');
+    size_t col = nl == std::string_view::npos ? pos : pos - nl - 1;
+    size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+    std::string context = at.String();
+    size_t cut = 0, runes = 0;
+    while (cut < context.size() && runes < 20) {
+      cut++;
+      while (cut < context.size() && (static_cast<unsigned char>(context[cut]) & 0xc0) == 0x80) cut++;
+      runes++;
+    }
+    if (cut < context.size()) context = context.substr(0, cut) + "...";
+    throw ExecError{"template: :" + std::to_string(line) + ":" + std::to_string(col) +
+                    ": executing \"\" at <" + context + ">: " + msg};
+  }
+
+  Flow WalkRange(const Value& dot, const Node& n) {
+    size_t outer = vars.size();
+    Value v = EvalPipeline(dot, *n.pipe);
+    size_t mark = vars.size();
+    auto one = [&](const Value& index, const Value& elem) {
+      if (!n.pipe->decl.empty()) {
+        if (n.pipe->is_assign) {
+          SetVar(*n.pipe, n.pipe->decl[0]->ident[0], n.pipe->decl.size() > 1 ? index : elem);
+          if (n.pipe->decl.size() > 1) SetVar(*n.pipe, n.pipe->decl[1]->ident[0], elem);
+        } else {
+          vars[mark - 1].second = elem;
+          if (n.pipe->decl.size() > 1) vars[mark - 2].second = index;
+        }
+      }
+      Flow f = Walk(elem, *n.list);
+      vars.resize(mark);
+      return f;
+    };
+    bool any = false;
+    if (v.valid() && v.json().is_array()) {
+      const Json& j = v.json();
+      for (size_t i = 0; i < j.size(); i++) {
+        any = true;
+        if (one(Value::Own(static_cast<int64_t>(i)), v.Child(j[i])) == Flow::kBreak) break;
+      }
+    } else if (v.valid() && v.json().is_object()) {
+      const Json& j = v.json();
+      std::vector<std::string> keys;
+      for (const auto& [k, e] : j.items()) keys.push_back(k);
+      std::sort(keys.begin(), keys.end());
+      for (const auto& k : keys) {
+        any = true;
+        if (one(Value::Own(k), v.Child(*j.find(k))) == Flow::kBreak) break;
+      }
+    } else if (v.valid() && !v.json().is_null()) {
+      Fail(*n.pipe, "range can't iterate over " + tmpl::FormatV(v.json()));
+    }
+    if (!any && n.else_list) {
+      Flow f = Walk(dot, *n.else_list);
+      vars.resize(outer);
+      return f;
+    }
+    vars.resize(outer);
+    return Flow::kNormal;
+  }
+
+  void SetVar(const Node& at, const std::string& name, const Value& v) {
+    for (size_t i = vars.size(); i-- > 0;) {
+      if (vars[i].first == name) {
+        vars[i].second = v;
+        return;
+      }
+    }
+    Fail(at, "undefined variable: " + name);
+  }
+
+  Value VarValue(const Node& at, const std::string& name) {
+    for (size_t i = vars.size(); i-- > 0;) {
+      if (vars[i].first == name) return vars[i].second;
+    }
+    Fail(at, "undefined variable: " + name);
+  }
+
+  Value EvalPipeline(const Value& dot, const Node& pipe) {
+    Value value;
+    bool have = false;
+    for (const auto& cmd : pipe.kids) {
+      value = EvalCommand(dot, *cmd, have ? &value : nullptr);
+      have = true;
+      // Go unwraps interface values here; a JSON null becomes "no value".
+      if (value.valid() && value.json().is_null()) value = Value();
+    }
+    for (const auto& d : pipe.decl) {
+      if (pipe.is_assign) {
+        SetVar(*d, d->ident[0], value);
+      } else {
+        vars.emplace_back(d->ident[0], value);
+      }
+    }
+    return value;
+  }
+
+  void NotAFunction(const Node& at, const Args& args, const Value* final) {
+    if (args.size() > 1 || final) Fail(at, "can't give argument to non-function " + args[0]->String());
+  }
+
+  Value EvalCommand(const Value& dot, const Node& cmd, const Value* final) {
+    const Node& first = *cmd.kids[0];
+    switch (first.type) {
+      case NodeType::kField:
+        return EvalFieldChain(first, dot, first.ident, 0, cmd.kids.size() > 1 || final);
+      case NodeType::kChain:
+        return EvalChain(dot, first, cmd.kids.size() > 1 || final);
+      case NodeType::kIdentifier:
+        return EvalFunction(dot, first, cmd, cmd.kids, final);
+      case NodeType::kPipe:
+        NotAFunction(cmd, cmd.kids, final);
+        return EvalPipeline(dot, first);
+      case NodeType::kVariable:
+        if (first.ident.size() == 1) {
+          NotAFunction(first, cmd.kids, final);
+          return VarValue(first, first.ident[0]);
+        }
+        return EvalFieldChain(first, VarValue(first, first.ident[0]), first.ident, 1,
+                              cmd.kids.size() > 1 || final);
+      default:
+        break;
+    }
+    NotAFunction(first, cmd.kids, final);
+    switch (first.type) {
+      case NodeType::kBool:
+      case NodeType::kNumber:
+      case NodeType::kString:
+        return Value::Own(first.constant);
+      case NodeType::kDot:
+        return dot;
+      case NodeType::kNil:
+        Fail(first, "nil is not a command");
+      default:
+        Fail(first, "can't evaluate command " + first.String());
+    }
+  }
+
+  Value EvalChain(const Value& dot, const Node& chain, bool has_args) {
+    const Node& operand = *chain.kids[0];
+    if (operand.type == NodeType::kNil) Fail(chain, "indirection through explicit nil in " + chain.String());
+    Value v = EvalArg(dot, operand);
+    return EvalFieldChain(chain, v, chain.ident, 0, has_args);
+  }
+
+  Value EvalFieldChain(const Node& at, Value receiver, const std::vector<std::string>& ident,
+                       size_t from, bool has_args) {
+    for (size_t i = from; i < ident.size(); i++) {
+      receiver = EvalField(at, ident[i], has_args && i + 1 == ident.size(), receiver);
+    }
+    return receiver;
+  }
+
+  Value EvalField(const Node& at, const std::string& name, bool has_args, const Value& receiver) {
+    if (!receiver.valid()) {
+      if (options_.missing_key_error) Fail(at, "nil data; no entry for key " + tmpl::GoQuote(name));
+      return Value();
+    }
+    const Json& j = receiver.json();
+    if (j.is_null()) Fail(at, "nil pointer evaluating interface {}." + name);
+    if (j.is_object()) {
+      if (has_args) Fail(at, name + " is not a method but has arguments");
+      auto it = j.find(name);
+      if (it != j.end()) return receiver.Child(*it);
+      if (options_.missing_key_error) Fail(at, "map has no entry for key " + tmpl::GoQuote(name));
+      return Value();
+    }
+    Fail(at, "can't evaluate field " + name + " in type " + tmpl::TypeName(j));
+  }
+
+  Value EvalArg(const Value& dot, const Node& n) {
+    switch (n.type) {
+      case NodeType::kDot:
+        return dot;
+      case NodeType::kNil:
+        return Value::Own(Json());
+      case NodeType::kField:
+        return EvalFieldChain(n, dot, n.ident, 0, false);
+      case NodeType::kVariable:
+        return EvalFieldChain(n, VarValue(n, n.ident[0]), n.ident, 1, false);
+      case NodeType::kPipe:
+        return EvalPipeline(dot, n);
+      case NodeType::kIdentifier: {
+        Args none;
+        return EvalFunction(dot, n, n, none, nullptr);
+      }
+      case NodeType::kChain:
+        return EvalChain(dot, n, false);
+      case NodeType::kBool:
+      case NodeType::kNumber:
+      case NodeType::kString:
+        return Value::Own(n.constant);
+      default:
+        Fail(n, "can't handle " + n.String() + " for arg");
+    }
+  }
+
+  // args[0] is the function's own node (absent when called as a bare
+  // argument); final is the value piped in, passed last.
+  Value EvalFunction(const Value& dot, const Node& ident, const Node& cmd, const Args& args,
+                     const Value* final) {
+    const std::string& name = ident.text;
+    size_t first = args.empty() ? 0 : 1;
+    if (name == "and" || name == "or") {
+      size_t count = args.size() - first + (final ? 1 : 0);
+      if (count < 1) {
+        Fail(ident, "wrong number of args for " + name + ": want at least 1 got 0");
+      }
+      Value v;
+      for (size_t i = first; i < args.size(); i++) {
+        v = EvalArg(dot, *args[i]);
+        if (tmpl::IsTrue(v) == (name == "or")) return v;
+      }
+      if (final) v = *final;
+      return v;
+    }
+    std::vector<Value> argv;
+    for (size_t i = first; i < args.size(); i++) argv.push_back(EvalArg(dot, *args[i]));
+    if (final) argv.push_back(*final);
+    auto result = tmpl::CallFunction(name, argv, options_.header_functions);
+    if (!result.ok()) {
+      if (result.error().code == Code::kInvalidArgument) Fail(ident, result.error().message);
+      Fail(cmd, "error calling " + name + ": " + result.error().message);
+    }
+    return std::move(result).value();
+  }
+
+  std::string_view text_;
+  const ExecuteOptions& options_;
+};
+
+}  // namespace
+
+Result<Template> Template::Parse(std::string_view text) {
+  auto root = TRY(tmpl::ParseTree(text, tmpl::IsFunction));
+  return Template(std::string(text), std::move(root));
+}
+
+Result<std::string> Template::Execute(const nlohmann::ordered_json& data,
+                                      const ExecuteOptions& options) const {
+  Exec exec(text_, options);
+  Value dot = data.is_null() ? Value() : Value::Borrow(data);
+  exec.vars.emplace_back("$", dot);
+  try {
+    exec.Walk(dot, *root_);
+  } catch (const ExecError& e) {
+    return MakeError(Code::kInvalidArgument, e.message);
+  } catch (const nlohmann::json::exception& e) {
+    return MakeError(Code::kInternal, std::string("template: executing: ") + e.what());
+  }
+  return std::move(exec.out);
+}
+
+bool IsTableFormat(std::string_view format) { return format.starts_with("table"); }
+
+std::string StripTablePrefix(std::string_view format) {
+  if (IsTableFormat(format)) format.remove_prefix(5);
+  size_t b = format.find_first_not_of(' ');
+  if (b == std::string_view::npos) return "";
+  size_t e = format.find_last_not_of(' ');
+  return std::string(format.substr(b, e - b + 1));
+}
+
+std::string ExpandEscapes(std::string_view format) {
+  std::string out;
+  out.reserve(format.size());
+  for (size_t i = 0; i < format.size(); i++) {
+    if (format[i] == '\\' && i + 1 < format.size() && (format[i + 1] == 't' || format[i + 1] == 'n')) {
+      out += format[i + 1] == 't' ? '\t' : '\n';
+      i++;
+    } else {
+      out += format[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace berth

@@ -1,0 +1,79 @@
+// Template: docker's `--format` language, a subset of Go's text/template
+// evaluated against JSON data, plus the helpers docker's formatter applies
+// to format strings ("table" prefix, "\t" and "\n" escapes).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace berth {
+
+namespace tmpl {
+struct Node;
+}
+
+struct ExecuteOptions {
+  // docker inspect's fallback runs templates with missingkey=error, so a
+  // missing map key fails with `map has no entry for key "X"`. false gives
+  // Go's default: the missing value prints as "<no value>".
+  bool missing_key_error = true;
+  // docker's HeaderFunctions, for rendering a table's header row: json,
+  // split, join, title, lower, upper, pad and truncate return their first
+  // argument unchanged.
+  bool header_functions = false;
+};
+
+// A parsed template. Supported: text and {{actions}} with "{{- " / " -}}"
+// trimming and {{/* comments */}}; fields (.A.B, $x.A, (pipeline).A);
+// variables ($, $x := / $x = pipeline); pipelines with |; parentheses;
+// if / else if / else, range (arrays, objects in sorted key order; $i, $e
+// :=; else; break; continue), with / else with / else; string, raw string,
+// number, char, bool and nil literals; functions and, or, not, eq, ne, lt,
+// le, gt, ge, len, index, print, printf, println and docker's json, join,
+// split, title, lower, upper, pad, truncate. Not supported: define,
+// template, block, html, js, urlquery, call, slice.
+//
+// Values print as Go's fmt prints them: strings raw, integral numbers as
+// integers, bools true/false, arrays "[a b]", objects "map[k:v]" (sorted
+// keys), null and missing values "<no value>" (but "<nil>" inside print
+// functions and composites).
+class Template {
+ public:
+  // Parses text. Errors: kInvalidArgument with Go's message, e.g.
+  // "template: :1: unclosed action", `template: :1: function "foo" not
+  // defined`, `template: :1: unexpected "}" in operand`.
+  static Result<Template> Parse(std::string_view text);
+
+  // Runs the template against data ($ and the initial dot). Errors:
+  // kInvalidArgument with Go's message, e.g. `template: :1:2: executing ""
+  // at <.X>: map has no entry for key "X"`.
+  Result<std::string> Execute(const nlohmann::ordered_json& data,
+                              const ExecuteOptions& options = {}) const;
+
+ private:
+  Template(std::string text, std::shared_ptr<const tmpl::Node> root)
+      : text_(std::move(text)), root_(std::move(root)) {}
+
+  std::string text_;
+  std::shared_ptr<const tmpl::Node> root_;
+};
+
+// True when a --format value asks for a table: it starts with "table".
+bool IsTableFormat(std::string_view format);
+
+// docker's formatter preFormat: drops a leading "table" keyword when present
+// and the spaces around what remains: "table {{.ID}}\t{{.Size}} " ->
+// "{{.ID}}\t{{.Size}}". An empty result means "use the default table".
+std::string StripTablePrefix(std::string_view format);
+
+// Replaces the two-character sequences backslash-t and backslash-n with a
+// tab and a newline, as docker does to --format strings (left to right, so
+// "\\t" becomes a backslash and a tab).
+std::string ExpandEscapes(std::string_view format);
+
+}  // namespace berth

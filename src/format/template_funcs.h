@@ -1,0 +1,27 @@
+// Functions callable from templates: Go's builtins and docker's additions
+// (internal to format/).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "format/template_value.h"
+
+namespace berth::tmpl {
+
+// True for every name CallFunction accepts, plus "and" and "or", which the
+// executor evaluates itself because they short-circuit.
+bool IsFunction(std::string_view name);
+
+// Calls the named function with evaluated arguments (invalid values are
+// Go's nil). header_mode gives docker's HeaderFunctions: json, split, join,
+// title, lower, upper, pad and truncate return their first argument.
+// Errors: kInvalidArgument for wrong arity or argument types (the message is
+// reported as is, e.g. "wrong number of args for join: want 2 got 1");
+// kInternal for failures inside the call, which the executor reports as
+// "error calling <name>: <message>".
+Result<Value> CallFunction(std::string_view name, const std::vector<Value>& args,
+                           bool header_mode);
+
+}  // namespace berth::tmpl

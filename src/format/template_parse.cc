@@ -1,0 +1,620 @@
+// The parser of Go's text/template, ported function by function
+// (parse.go: pipeline, command, operand, term, parseControl) so that docker
+// `--format` strings are accepted and rejected exactly as docker does, with
+// the same "template: :1: ..." messages.
+#include "format/template_parse.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "format/template_lex.h"
+
+namespace berth::tmpl {
+namespace {
+
+struct ParseError {
+  std::string message;
+};
+
+void AppendUtf8(std::string& out, uint32_t r) {
+  if (r < 0x80) {
+    out += static_cast<char>(r);
+  } else if (r < 0x800) {
+    out += static_cast<char>(0xc0 | (r >> 6));
+    out += static_cast<char>(0x80 | (r & 0x3f));
+  } else if (r < 0x10000) {
+    out += static_cast<char>(0xe0 | (r >> 12));
+    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (r & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (r >> 18));
+    out += static_cast<char>(0x80 | ((r >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (r & 0x3f));
+  }
+}
+
+int HexVal(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// strconv.UnquoteChar: decodes one (possibly escaped) character of a quoted
+// literal at s[i], advancing i. False on bad syntax.
+bool UnquoteChar(std::string_view s, size_t& i, char quote, std::string& out) {
+  char c = s[i++];
+  if (c == quote && quote != '`') return false;
+  if (c != '\\') {
+    out += c;
+    return true;
+  }
+  if (i >= s.size()) return false;
+  c = s[i++];
+  switch (c) {
+    case 'a': out += '\a'; return true;
+    case 'b': out += '\b'; return true;
+    case 'f': out += '\f'; return true;
+    case 'n': out += '\n'; return true;
+    case 'r': out += '\r'; return true;
+    case 't': out += '\t'; return true;
+    case 'v': out += '\v'; return true;
+    case '\\': out += '\\'; return true;
+    case '\'':
+    case '"':
+      if (c != quote) return false;
+      out += c;
+      return true;
+    case 'x':
+    case 'u':
+    case 'U': {
+      size_t n = c == 'x' ? 2 : c == 'u' ? 4 : 8;
+      if (i + n > s.size()) return false;
+      uint32_t v = 0;
+      for (size_t k = 0; k < n; k++) {
+        int h = HexVal(s[i + k]);
+        if (h < 0) return false;
+        v = v * 16 + static_cast<uint32_t>(h);
+      }
+      i += n;
+      if (c == 'x') {
+        out += static_cast<char>(v);
+      } else {
+        if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) return false;
+        AppendUtf8(out, v);
+      }
+      return true;
+    }
+    default:
+      if (c >= '0' && c <= '7') {
+        if (i + 2 > s.size()) return false;
+        uint32_t v = static_cast<uint32_t>(c - '0');
+        for (size_t k = 0; k < 2; k++) {
+          char d = s[i + k];
+          if (d < '0' || d > '7') return false;
+          v = v * 8 + static_cast<uint32_t>(d - '0');
+        }
+        if (v > 255) return false;
+        i += 2;
+        out += static_cast<char>(v);
+        return true;
+      }
+      return false;
+  }
+}
+
+// strconv.Unquote for "..." and `...` literals.
+bool Unquote(std::string_view lit, std::string& out) {
+  if (lit.size() < 2) return false;
+  char q = lit[0];
+  std::string_view body = lit.substr(1, lit.size() - 2);
+  if (q == '`') {
+    for (char c : body) {
+      if (c != '\r') out += c;
+    }
+    return true;
+  }
+  size_t i = 0;
+  while (i < body.size()) {
+    if (!UnquoteChar(body, i, q, out)) return false;
+  }
+  return true;
+}
+
+// Parses Go integer syntax (base prefixes, underscores, leading 0 = octal).
+bool ParseGoInt(std::string_view text, int64_t& v) {
+  bool neg = false;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    neg = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  int base = 10;
+  bool prefixed = false;
+  if (text.size() > 1 && text[0] == '0') {
+    char p = static_cast<char>(text[1] | 0x20);
+    if (p == 'x' || p == 'o' || p == 'b') {
+      base = p == 'x' ? 16 : p == 'o' ? 8 : 2;
+      text.remove_prefix(2);
+      prefixed = true;
+    } else {
+      base = 8;
+      text.remove_prefix(1);
+      prefixed = true;
+    }
+  }
+  if (text.empty()) return false;
+  unsigned __int128 acc = 0;
+  for (char c : text) {
+    if (c == '_') {
+      if (!prefixed) return false;
+      continue;
+    }
+    int d = HexVal(c);
+    if (d < 0 || d >= base) return false;
+    acc = acc * static_cast<unsigned>(base) + static_cast<unsigned>(d);
+    if (acc > (static_cast<unsigned __int128>(1) << 63)) return false;
+  }
+  if (!neg && acc == (static_cast<unsigned __int128>(1) << 63)) return false;
+  v = neg ? -static_cast<int64_t>(acc - 1) - 1 : static_cast<int64_t>(acc);
+  return true;
+}
+
+class Parser {
+ public:
+  Parser(std::string_view text, bool (*is_function)(std::string_view))
+      : text_(text), toks_(Lex(text)), is_function_(is_function) {}
+
+  std::unique_ptr<Node> Parse() {
+    auto root = NewNode(NodeType::kList, Peek().pos);
+    while (Peek().type != Tok::kEOF) {
+      auto n = TextOrAction();
+      if (n->type == NodeType::kEnd || n->type == NodeType::kElse) {
+        Errorf("unexpected " + n->String());
+      }
+      root->kids.push_back(std::move(n));
+    }
+    return root;
+  }
+
+ private:
+  static std::unique_ptr<Node> NewNode(NodeType type, size_t pos) {
+    auto n = std::make_unique<Node>();
+    n->type = type;
+    n->pos = pos;
+    return n;
+  }
+
+  const Token& Next() {
+    size_t i = std::min(i_, toks_.size() - 1);
+    i_ = i + 1;
+    max_i_ = std::max(max_i_, i);
+    return toks_[i];
+  }
+  void Backup(size_t n = 1) { i_ -= n; }
+  const Token& Peek() {
+    const Token& t = Next();
+    Backup();
+    return t;
+  }
+  const Token& NextNonSpace() {
+    for (;;) {
+      const Token& t = Next();
+      if (t.type != Tok::kSpace) return t;
+    }
+  }
+  const Token& PeekNonSpace() {
+    const Token& t = NextNonSpace();
+    Backup();
+    return t;
+  }
+
+  [[noreturn]] void Errorf(const std::string& msg) {
+    size_t pos = toks_[std::min(max_i_, toks_.size() - 1)].pos;
+    int line = 1;
+    for (size_t k = 0; k < pos && k < text_.size(); k++) line += text_[k] == '\n';
+    throw ParseError{"template: :" + std::to_string(line) + ": " + msg};
+  }
+  [[noreturn]] void Unexpected(const Token& t, std::string_view context) {
+    if (t.type == Tok::kError) Errorf(t.val);
+    Errorf("unexpected " + TokenString(t) + " in " + std::string(context));
+  }
+  const Token& Expect(Tok type, std::string_view context) {
+    const Token& t = NextNonSpace();
+    if (t.type != type) Unexpected(t, context);
+    return t;
+  }
+
+  std::unique_ptr<Node> TextOrAction() {
+    const Token& t = NextNonSpace();
+    if (t.type == Tok::kText) {
+      auto n = NewNode(NodeType::kText, t.pos);
+      n->text = t.val;
+      return n;
+    }
+    if (t.type == Tok::kLeftDelim) return Action();
+    Unexpected(t, "input");
+  }
+
+  std::unique_ptr<Node> Action() {
+    const Token& t = NextNonSpace();
+    switch (t.type) {
+      case Tok::kBreak:
+      case Tok::kContinue: {
+        bool is_break = t.type == Tok::kBreak;
+        const char* name = is_break ? "{{break}}" : "{{continue}}";
+        size_t pos = t.pos;
+        const Token& after = NextNonSpace();
+        if (after.type != Tok::kRightDelim) Unexpected(after, name);
+        if (range_depth_ == 0) Errorf(std::string(name) + " outside {{range}}");
+        return NewNode(is_break ? NodeType::kBreak : NodeType::kContinue, pos);
+      }
+      case Tok::kElse: {
+        const Token& peek = PeekNonSpace();
+        if (peek.type == Tok::kIf || peek.type == Tok::kWith) {
+          return NewNode(NodeType::kElse, peek.pos);  // "else if": the if follows
+        }
+        return NewNode(NodeType::kElse, Expect(Tok::kRightDelim, "else").pos);
+      }
+      case Tok::kEnd:
+        return NewNode(NodeType::kEnd, Expect(Tok::kRightDelim, "end").pos);
+      case Tok::kIf:
+        return Control(NodeType::kIf, "if");
+      case Tok::kRange:
+        return Control(NodeType::kRange, "range");
+      case Tok::kWith:
+        return Control(NodeType::kWith, "with");
+      case Tok::kBlock:
+      case Tok::kDefine:
+      case Tok::kTemplate:
+        Errorf("{{" + t.val + "}} is not supported");
+      default:
+        break;
+    }
+    Backup();
+    size_t pos = Peek().pos;
+    auto n = NewNode(NodeType::kAction, pos);
+    n->pipe = Pipeline("command", Tok::kRightDelim);
+    return n;
+  }
+
+  // Items until {{end}} or {{else}}; returns the list and that node.
+  std::pair<std::unique_ptr<Node>, std::unique_ptr<Node>> ItemList() {
+    auto list = NewNode(NodeType::kList, PeekNonSpace().pos);
+    while (PeekNonSpace().type != Tok::kEOF) {
+      auto n = TextOrAction();
+      if (n->type == NodeType::kEnd || n->type == NodeType::kElse) {
+        return {std::move(list), std::move(n)};
+      }
+      list->kids.push_back(std::move(n));
+    }
+    Errorf("unexpected EOF");
+  }
+
+  std::unique_ptr<Node> Control(NodeType type, const std::string& context) {
+    size_t saved_vars = vars_.size();
+    auto n = NewNode(type, 0);
+    n->pipe = Pipeline(context, Tok::kRightDelim);
+    n->pos = n->pipe->pos;
+    if (type == NodeType::kRange) range_depth_++;
+    auto [list, next] = ItemList();
+    if (type == NodeType::kRange) range_depth_--;
+    n->list = std::move(list);
+    if (next->type == NodeType::kElse) {
+      if ((type == NodeType::kIf && Peek().type == Tok::kIf) ||
+          (type == NodeType::kWith && Peek().type == Tok::kWith)) {
+        Next();  // consume "if"/"with": the nested control owns the {{end}}
+        n->else_list = NewNode(NodeType::kList, next->pos);
+        n->else_list->kids.push_back(Control(type, context));
+      } else {
+        auto [else_list, end] = ItemList();
+        if (end->type != NodeType::kEnd) Errorf("expected end; found " + end->String());
+        n->else_list = std::move(else_list);
+      }
+    }
+    vars_.resize(saved_vars);
+    return n;
+  }
+
+  std::unique_ptr<Node> NewVariable(const Token& t) {
+    auto v = NewNode(NodeType::kVariable, t.pos);
+    v->ident.push_back(t.val);
+    return v;
+  }
+
+  std::unique_ptr<Node> Pipeline(const std::string& context, Tok end) {
+    auto pipe = NewNode(NodeType::kPipe, PeekNonSpace().pos);
+  decls:
+    if (PeekNonSpace().type == Tok::kVariable) {
+      const Token& v = NextNonSpace();
+      const Token& next = PeekNonSpace();
+      if (next.type == Tok::kAssign || next.type == Tok::kDeclare) {
+        pipe->is_assign = next.type == Tok::kAssign;
+        NextNonSpace();
+        pipe->decl.push_back(NewVariable(v));
+        vars_.push_back(v.val);
+      } else if (next.type == Tok::kChar && next.val == ",") {
+        NextNonSpace();
+        pipe->decl.push_back(NewVariable(v));
+        vars_.push_back(v.val);
+        if (context == "range" && pipe->decl.size() < 2) {
+          Tok t = PeekNonSpace().type;
+          if (t == Tok::kVariable || t == Tok::kRightDelim || t == Tok::kRightParen) goto decls;
+          Errorf("range can only initialize variables");
+        }
+        Errorf("too many declarations in " + context);
+      } else {
+        // "$x foo" or "$x.F": the variable is an operand; re-read it.
+        i_ = static_cast<size_t>(&v - toks_.data());
+      }
+    }
+    for (;;) {
+      const Token& t = NextNonSpace();
+      if (t.type == end) {
+        CheckPipeline(*pipe, context);
+        return pipe;
+      }
+      switch (t.type) {
+        case Tok::kBool:
+        case Tok::kCharConstant:
+        case Tok::kDot:
+        case Tok::kField:
+        case Tok::kIdentifier:
+        case Tok::kNumber:
+        case Tok::kNil:
+        case Tok::kRawString:
+        case Tok::kString:
+        case Tok::kVariable:
+        case Tok::kLeftParen:
+          Backup();
+          pipe->kids.push_back(Command());
+          break;
+        default:
+          Unexpected(t, context);
+      }
+    }
+  }
+
+  void CheckPipeline(const Node& pipe, const std::string& context) {
+    if (pipe.kids.empty()) Errorf("missing value for " + context);
+    for (size_t i = 1; i < pipe.kids.size(); i++) {
+      NodeType first = pipe.kids[i]->kids[0]->type;
+      if (first == NodeType::kBool || first == NodeType::kDot || first == NodeType::kNil ||
+          first == NodeType::kNumber || first == NodeType::kString) {
+        Errorf("non executable command in pipeline stage " + std::to_string(i + 1));
+      }
+    }
+  }
+
+  std::unique_ptr<Node> Command() {
+    auto cmd = NewNode(NodeType::kCommand, PeekNonSpace().pos);
+    for (;;) {
+      PeekNonSpace();
+      if (auto operand = Operand()) cmd->kids.push_back(std::move(operand));
+      const Token& t = Next();
+      if (t.type == Tok::kSpace) continue;
+      if (t.type == Tok::kRightDelim || t.type == Tok::kRightParen) {
+        Backup();
+      } else if (t.type != Tok::kPipe) {
+        Unexpected(t, "operand");
+      }
+      break;
+    }
+    if (cmd->kids.empty()) Errorf("empty command");
+    return cmd;
+  }
+
+  std::unique_ptr<Node> Operand() {
+    auto node = Term();
+    if (!node) return nullptr;
+    if (Peek().type != Tok::kField) return node;
+    size_t chain_pos = Peek().pos;
+    std::vector<std::string> fields;
+    while (Peek().type == Tok::kField) fields.push_back(Next().val.substr(1));
+    switch (node->type) {
+      case NodeType::kField:
+      case NodeType::kVariable:
+        node->pos = chain_pos;
+        node->ident.insert(node->ident.end(), fields.begin(), fields.end());
+        return node;
+      case NodeType::kBool:
+      case NodeType::kString:
+      case NodeType::kNumber:
+      case NodeType::kNil:
+      case NodeType::kDot:
+        Errorf("unexpected . after term " + GoQuote(node->String()));
+      default: {
+        auto chain = NewNode(NodeType::kChain, chain_pos);
+        chain->kids.push_back(std::move(node));
+        chain->ident = std::move(fields);
+        return chain;
+      }
+    }
+  }
+
+  std::unique_ptr<Node> Term() {
+    const Token& t = NextNonSpace();
+    switch (t.type) {
+      case Tok::kIdentifier: {
+        if (!is_function_(t.val)) Errorf("function " + GoQuote(t.val) + " not defined");
+        auto n = NewNode(NodeType::kIdentifier, t.pos);
+        n->text = t.val;
+        return n;
+      }
+      case Tok::kDot:
+        return NewNode(NodeType::kDot, t.pos);
+      case Tok::kNil:
+        return NewNode(NodeType::kNil, t.pos);
+      case Tok::kVariable: {
+        bool known = false;
+        for (const auto& v : vars_) known = known || v == t.val;
+        if (!known) Errorf("undefined variable " + GoQuote(t.val));
+        return NewVariable(t);
+      }
+      case Tok::kField: {
+        auto n = NewNode(NodeType::kField, t.pos);
+        n->ident.push_back(t.val.substr(1));
+        return n;
+      }
+      case Tok::kBool: {
+        auto n = NewNode(NodeType::kBool, t.pos);
+        n->text = t.val;
+        n->constant = t.val == "true";
+        return n;
+      }
+      case Tok::kNumber:
+      case Tok::kCharConstant:
+        return Number(t);
+      case Tok::kLeftParen:
+        return Pipeline("parenthesized pipeline", Tok::kRightParen);
+      case Tok::kString:
+      case Tok::kRawString: {
+        std::string s;
+        if (!Unquote(t.val, s)) Errorf("invalid syntax");
+        auto n = NewNode(NodeType::kString, t.pos);
+        n->text = t.val;
+        n->constant = std::move(s);
+        return n;
+      }
+      default:
+        Backup();
+        return nullptr;
+    }
+  }
+
+  // Number constants keep Go's "ideal constant" kinds: text with . e E p P
+  // (and not hex) is a float, everything else an integer.
+  std::unique_ptr<Node> Number(const Token& t) {
+    auto n = NewNode(NodeType::kNumber, t.pos);
+    n->text = t.val;
+    if (t.type == Tok::kCharConstant) {
+      std::string s;
+      size_t i = 0;
+      std::string_view body = std::string_view(t.val).substr(1, t.val.size() - 2);
+      if (body.empty() || !UnquoteChar(body, i, '\'', s) || i != body.size()) {
+        Errorf("malformed character constant: " + t.val);
+      }
+      // Decode the UTF-8 we produced back into a rune value.
+      uint32_t r = static_cast<unsigned char>(s[0]);
+      if (s.size() > 1) {
+        r &= 0xff >> (s.size() + 1);
+        for (size_t k = 1; k < s.size(); k++) r = (r << 6) | (static_cast<unsigned char>(s[k]) & 0x3f);
+      }
+      n->constant = static_cast<int64_t>(r);
+      return n;
+    }
+    std::string_view text = t.val;
+    if (!text.empty() && text.back() == 'i') Errorf("complex numbers are not supported: " + t.val);
+    bool hex = text.size() > 2 && (text.substr(0, 2) == "0x" || text.substr(0, 2) == "0X" ||
+                                   text.substr(0, 3) == "-0x" || text.substr(0, 3) == "+0x");
+    bool floaty = text.find_first_of(hex ? "pP." : ".eEpP") != std::string_view::npos;
+    int64_t iv = 0;
+    if (!floaty && ParseGoInt(text, iv)) {
+      n->constant = iv;
+      return n;
+    }
+    std::string clean;
+    for (char c : text) {
+      if (c != '_') clean += c;
+    }
+    char* end = nullptr;
+    double f = std::strtod(clean.c_str(), &end);
+    if (clean.empty() || end != clean.c_str() + clean.size() || !floaty) {
+      Errorf("illegal number syntax: " + GoQuote(t.val));
+    }
+    n->constant = f;
+    return n;
+  }
+
+  std::string_view text_;
+  std::vector<Token> toks_;
+  bool (*is_function_)(std::string_view);
+  size_t i_ = 0;
+  size_t max_i_ = 0;
+  std::vector<std::string> vars_{"$"};
+  int range_depth_ = 0;
+};
+
+void AppendFields(std::string& out, const std::vector<std::string>& ident, size_t from) {
+  for (size_t i = from; i < ident.size(); i++) out += "." + ident[i];
+}
+
+}  // namespace
+
+std::string Node::String() const {
+  std::string out;
+  switch (type) {
+    case NodeType::kText:
+    case NodeType::kIdentifier:
+    case NodeType::kNumber:
+    case NodeType::kString:
+    case NodeType::kBool:
+      return text;
+    case NodeType::kDot:
+      return ".";
+    case NodeType::kNil:
+      return "nil";
+    case NodeType::kField:
+      AppendFields(out, ident, 0);
+      return out;
+    case NodeType::kVariable:
+      out = ident[0];
+      AppendFields(out, ident, 1);
+      return out;
+    case NodeType::kChain:
+      out = kids[0]->type == NodeType::kPipe ? "(" + kids[0]->String() + ")" : kids[0]->String();
+      AppendFields(out, ident, 0);
+      return out;
+    case NodeType::kCommand:
+      for (size_t i = 0; i < kids.size(); i++) {
+        if (i) out += ' ';
+        out += kids[i]->type == NodeType::kPipe ? "(" + kids[i]->String() + ")" : kids[i]->String();
+      }
+      return out;
+    case NodeType::kPipe:
+      for (size_t i = 0; i < decl.size(); i++) {
+        if (i) out += ", ";
+        out += decl[i]->String();
+      }
+      if (!decl.empty()) out += is_assign ? " = " : " := ";
+      for (size_t i = 0; i < kids.size(); i++) {
+        if (i) out += " | ";
+        out += kids[i]->String();
+      }
+      return out;
+    case NodeType::kAction:
+      return "{{" + pipe->String() + "}}";
+    case NodeType::kIf:
+    case NodeType::kRange:
+    case NodeType::kWith: {
+      const char* name = type == NodeType::kIf ? "if" : type == NodeType::kRange ? "range" : "with";
+      out = std::string("{{") + name + " " + pipe->String() + "}}" + list->String();
+      if (else_list) out += "{{else}}" + else_list->String();
+      return out + "{{end}}";
+    }
+    case NodeType::kList:
+      for (const auto& k : kids) out += k->String();
+      return out;
+    case NodeType::kBreak:
+      return "{{break}}";
+    case NodeType::kContinue:
+      return "{{continue}}";
+    case NodeType::kElse:
+      return "{{else}}";
+    case NodeType::kEnd:
+      return "{{end}}";
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const Node>> ParseTree(std::string_view text,
+                                              bool (*is_function)(std::string_view)) {
+  try {
+    Parser parser(text, is_function);
+    return std::shared_ptr<const Node>(parser.Parse());
+  } catch (const ParseError& e) {
+    return MakeError(Code::kInvalidArgument, e.message);
+  }
+}
+
+}  // namespace berth::tmpl

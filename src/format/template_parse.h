@@ -1,0 +1,64 @@
+// Parse tree of the Go text/template subset (internal to format/).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace berth::tmpl {
+
+enum class NodeType {
+  kList,
+  kText,
+  kAction,
+  kIf,
+  kRange,
+  kWith,
+  kBreak,
+  kContinue,
+  kPipe,
+  kCommand,
+  kField,       // .A.B: ident = {"A", "B"}
+  kVariable,    // $x.A: ident = {"$x", "A"}
+  kChain,       // (pipe).A: kids[0] is the operand, ident the fields
+  kDot,
+  kNil,
+  kBool,
+  kNumber,
+  kString,
+  kIdentifier,  // function name in text
+  kElse,        // transient: parser only
+  kEnd,         // transient: parser only
+};
+
+struct Node {
+  NodeType type = NodeType::kList;
+  size_t pos = 0;  // byte offset in the template text
+  std::string text;  // text, identifier, or the literal's source spelling
+  std::vector<std::string> ident;
+  nlohmann::ordered_json constant;  // value of kBool/kNumber/kString literals
+  bool is_assign = false;           // kPipe: "=" rather than ":="
+  std::vector<std::unique_ptr<Node>> decl;  // kPipe: declared variables
+  // kList: nodes; kPipe: commands; kCommand: arguments; kChain: the operand.
+  std::vector<std::unique_ptr<Node>> kids;
+  std::unique_ptr<Node> pipe;  // kAction, kIf, kRange, kWith
+  std::unique_ptr<Node> list;  // kIf, kRange, kWith
+  std::unique_ptr<Node> else_list;
+
+  // Go's Node.String(), used as error context: ".A.B", "index . \"x\"".
+  std::string String() const;
+};
+
+// Parses template text. Errors are kInvalidArgument with Go's wording,
+// "template: :<line>: <message>". is_function says which identifiers name
+// functions (others fail with `function "x" not defined`).
+Result<std::shared_ptr<const Node>> ParseTree(std::string_view text,
+                                              bool (*is_function)(std::string_view));
+
+}  // namespace berth::tmpl

@@ -1,0 +1,62 @@
+// Values of the template engine and Go's ways of printing them (fmt %v,
+// Sprint, Sprintf, encoding/json). Internal to format/.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace berth::tmpl {
+
+using Json = nlohmann::ordered_json;
+
+// Go's reflect.Value over JSON data: either invalid (Go's "<no value>", e.g.
+// a missing map key) or a JSON value. Values taken from inside another
+// value share its ownership, so they stay valid as long as any holder does.
+class Value {
+ public:
+  Value() = default;  // invalid
+  // Refers to data the caller keeps alive for the Value's lifetime.
+  static Value Borrow(const Json& j) { return Value(std::shared_ptr<const Json>(std::shared_ptr<const Json>(), &j)); }
+  static Value Own(Json j) { return Value(std::make_shared<const Json>(std::move(j))); }
+  // j must be inside json(); the result shares this value's ownership.
+  Value Child(const Json& j) const { return Value(std::shared_ptr<const Json>(p_, &j)); }
+
+  bool valid() const { return p_ != nullptr; }
+  const Json& json() const { return *p_; }
+
+ private:
+  explicit Value(std::shared_ptr<const Json> p) : p_(std::move(p)) {}
+  std::shared_ptr<const Json> p_;
+};
+
+// Go's truth: false for invalid, null, false, 0, and empty strings, arrays
+// and objects.
+bool IsTrue(const Value& v);
+
+// Go type name for messages: "string", "int", "float64", "bool",
+// "[]interface {}", "map[string]interface {}", "<nil>".
+std::string TypeName(const Json& j);
+
+// fmt's %v: strings raw, integral numbers as integers, other floats like Go
+// ("1.5", "1.234567e+06"), null as "<nil>", arrays "[a b]", objects
+// "map[k:v]" with sorted keys.
+void AppendV(const Json& j, std::string& out);
+std::string FormatV(const Json& j);
+
+// encoding/json with SetEscapeHTML(false), without the trailing newline.
+// Object members keep their stored order.
+std::string EncodeJson(const Json& j);
+
+// fmt.Sprint / fmt.Sprintln / fmt.Sprintf over JSON arguments. Sprintf
+// supports the verbs v s d q f F e E g G x X o b c t % with flags "+- #0",
+// width and precision, and Go's error notation ("%!d(string=x)",
+// "%!s(MISSING)", "%!(EXTRA int=1)").
+std::string Sprint(const std::vector<Json>& args);
+std::string Sprintln(const std::vector<Json>& args);
+std::string Sprintf(std::string_view format, const std::vector<Json>& args);
+
+}  // namespace berth::tmpl
