@@ -139,6 +139,16 @@ TEST(ImageConfig, MinimalConfigOmitsEmptyFields) {
   EXPECT_EQ(*empty, ImageConfig{});
 }
 
+TEST(ImageConfig, ZeroTimeReadsAsUnknown) {
+  auto c = ImageConfig::Parse(
+      R"({"created":"0001-01-01T00:00:00Z","history":[{"created":"1970-01-01T00:00:00Z"}]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_FALSE(c->created.has_value());
+  ASSERT_EQ(c->history.size(), 1u);
+  EXPECT_EQ(c->history[0].created, 0);
+  EXPECT_FALSE(ImageConfig::Parse(R"({"created":"0001-01-01T00:00:00"})").ok());
+}
+
 TEST(ImageConfig, Errors) {
   struct Case {
     std::string json, message;

@@ -3,6 +3,7 @@
 // file and the field-naming error messages are uniform.
 #include "oci/json_fields.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "base/clock.h"
@@ -113,6 +114,17 @@ Status JsonFields::Time(std::string_view key, std::optional<int64_t>& out) const
   if (!v) return Ok();
   if (!v->is_string()) return FieldError(key, "not a string");
   const std::string& s = v->get_ref<const std::string&>();
+  // Nanoseconds since 1970 in an int64 cover the years 1678-2261. Times
+  // outside (Go's zero time "0001-01-01T00:00:00Z" written by some tools)
+  // are read as unknown rather than overflowing.
+  if (s.size() >= 4 &&
+      std::all_of(s.begin(), s.begin() + 4, [](char c) { return c >= '0' && c <= '9'; })) {
+    int year = std::stoi(s.substr(0, 4));
+    if ((year < 1678 || year > 2261) && ParseRfc3339("1970" + s.substr(4))) {
+      out.reset();
+      return Ok();
+    }
+  }
   std::optional<int64_t> t = ParseRfc3339(s);
   if (!t) return FieldError(key, "invalid time \"" + s + "\"");
   out = t;

@@ -50,7 +50,8 @@ class JsonFields {
   Status Bool(std::string_view key, bool& out) const;
   Status Int(std::string_view key, int64_t& out) const;
   Status OptionalInt(std::string_view key, std::optional<int64_t>& out) const;
-  // RFC 3339 string to nanoseconds since the epoch.
+  // RFC 3339 string to nanoseconds since the epoch; a well-formed time
+  // outside 1678-2261 (e.g. Go's zero time) reads as nullopt.
   Status Time(std::string_view key, std::optional<int64_t>& out) const;
   Status DigestValue(std::string_view key, Digest& out) const;
   Status StringList(std::string_view key, std::vector<std::string>& out) const;
