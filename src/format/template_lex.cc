@@ -1,8 +1,10 @@
 // The lexer of Go's text/template, ported state by state so that the
 // messages of `--format` syntax errors ("unclosed action", "bad character
-// U+007D '}'") and the handling of trim markers match docker.
+// U+0023 '#'") and the handling of trim markers match docker. Go's literal
+// syntax (strconv quoting and integers) lives here too.
 #include "format/template_lex.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <map>
 
@@ -13,6 +15,13 @@ constexpr std::string_view kLeftDelim = "{{";
 constexpr std::string_view kRightDelim = "}}";
 constexpr std::string_view kLeftComment = "/*";
 constexpr std::string_view kRightComment = "*/";
+
+int HexVal(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsAlphaNumeric(char c) {
@@ -328,6 +337,140 @@ class Lexer {
 }  // namespace
 
 std::vector<Token> Lex(std::string_view input) { return Lexer(input).Run(); }
+
+void AppendUtf8(std::string& out, uint32_t r) {
+  if (r < 0x80) {
+    out += static_cast<char>(r);
+  } else if (r < 0x800) {
+    out += static_cast<char>(0xc0 | (r >> 6));
+    out += static_cast<char>(0x80 | (r & 0x3f));
+  } else if (r < 0x10000) {
+    out += static_cast<char>(0xe0 | (r >> 12));
+    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (r & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (r >> 18));
+    out += static_cast<char>(0x80 | ((r >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (r & 0x3f));
+  }
+}
+
+bool UnquoteChar(std::string_view s, size_t& i, char quote, std::string& out) {
+  char c = s[i++];
+  if (c == quote && quote != '`') return false;
+  if (c != '\\') {
+    out += c;
+    return true;
+  }
+  if (i >= s.size()) return false;
+  c = s[i++];
+  switch (c) {
+    case 'a': out += '\a'; return true;
+    case 'b': out += '\b'; return true;
+    case 'f': out += '\f'; return true;
+    case 'n': out += '\n'; return true;
+    case 'r': out += '\r'; return true;
+    case 't': out += '\t'; return true;
+    case 'v': out += '\v'; return true;
+    case '\\': out += '\\'; return true;
+    case '\'':
+    case '"':
+      if (c != quote) return false;
+      out += c;
+      return true;
+    case 'x':
+    case 'u':
+    case 'U': {
+      size_t n = c == 'x' ? 2 : c == 'u' ? 4 : 8;
+      if (i + n > s.size()) return false;
+      uint32_t v = 0;
+      for (size_t k = 0; k < n; k++) {
+        int h = HexVal(s[i + k]);
+        if (h < 0) return false;
+        v = v * 16 + static_cast<uint32_t>(h);
+      }
+      i += n;
+      if (c == 'x') {
+        out += static_cast<char>(v);
+      } else {
+        if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) return false;
+        AppendUtf8(out, v);
+      }
+      return true;
+    }
+    default:
+      if (c >= '0' && c <= '7') {
+        if (i + 2 > s.size()) return false;
+        uint32_t v = static_cast<uint32_t>(c - '0');
+        for (size_t k = 0; k < 2; k++) {
+          char d = s[i + k];
+          if (d < '0' || d > '7') return false;
+          v = v * 8 + static_cast<uint32_t>(d - '0');
+        }
+        if (v > 255) return false;
+        i += 2;
+        out += static_cast<char>(v);
+        return true;
+      }
+      return false;
+  }
+}
+
+bool Unquote(std::string_view lit, std::string& out) {
+  if (lit.size() < 2) return false;
+  char q = lit[0];
+  std::string_view body = lit.substr(1, lit.size() - 2);
+  if (q == '`') {
+    for (char c : body) {
+      if (c != '\r') out += c;
+    }
+    return true;
+  }
+  size_t i = 0;
+  while (i < body.size()) {
+    if (!UnquoteChar(body, i, q, out)) return false;
+  }
+  return true;
+}
+
+bool ParseGoInt(std::string_view text, int64_t& v) {
+  bool neg = false;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    neg = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  int base = 10;
+  bool prefixed = false;
+  if (text.size() > 1 && text[0] == '0') {
+    char p = static_cast<char>(text[1] | 0x20);
+    if (p == 'x' || p == 'o' || p == 'b') {
+      base = p == 'x' ? 16 : p == 'o' ? 8 : 2;
+      text.remove_prefix(2);
+      prefixed = true;
+    } else {
+      base = 8;
+      text.remove_prefix(1);
+      prefixed = true;
+    }
+  }
+  if (text.empty()) return false;
+  unsigned __int128 acc = 0;
+  for (char c : text) {
+    if (c == '_') {
+      if (!prefixed) return false;
+      continue;
+    }
+    int d = HexVal(c);
+    if (d < 0 || d >= base) return false;
+    acc = acc * static_cast<unsigned>(base) + static_cast<unsigned>(d);
+    if (acc > (static_cast<unsigned __int128>(1) << 63)) return false;
+  }
+  if (!neg && acc == (static_cast<unsigned __int128>(1) << 63)) return false;
+  v = neg ? -static_cast<int64_t>(acc - 1) - 1 : static_cast<int64_t>(acc);
+  return true;
+}
+
 
 std::string GoQuote(std::string_view s) {
   std::string out = "\"";

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,20 @@ std::vector<Token> Lex(std::string_view input);
 // Go's item.String(): "EOF", the error text, "<keyword>", or the quoted value
 // (cut to 10 runes with "..." when longer).
 std::string TokenString(const Token& t);
+
+// Appends rune r UTF-8 encoded.
+void AppendUtf8(std::string& out, uint32_t r);
+
+// strconv.UnquoteChar: decodes one (possibly escaped) character of a literal
+// quoted with quote at s[i] into out, advancing i. False on bad syntax.
+bool UnquoteChar(std::string_view s, size_t& i, char quote, std::string& out);
+
+// strconv.Unquote for "..." and `...` literals (quotes included in lit).
+bool Unquote(std::string_view lit, std::string& out);
+
+// strconv.ParseInt(text, 0, 64): sign, 0x/0o/0b prefixes, a leading 0 for
+// octal, underscores after a prefix. False on bad syntax or overflow.
+bool ParseGoInt(std::string_view text, int64_t& v);
 
 // Go's strconv.Quote for messages and %q.
 std::string GoQuote(std::string_view s);

@@ -140,6 +140,10 @@ TEST(TemplateTest, Outputs) {
        "true true true true false true"},
       {"{{eq .Ratio 1.5}} {{lt .Zero .Ratio}}", "true true"},
       {"{{if eq .Null \"x\"}}y{{else}}n{{end}}", "n"},
+      {"{{1234567.5}} {{0.00001}} {{123456.5}} {{-0.25}}", "1.2345675e+06 1e-05 123456.5 -0.25"},
+      {"{{json 1234567.5}} {{json 0.0000001}} {{json -2.0}}", "1234567.5 1e-7 -2"},
+      {"{{printf \"%-4s|%4s|\" \"é\" \"ü\"}}", "é   |   ü|"},
+      {"{{printf \"%v|%d\" .Names .Names}}", "[web db]|[%!d(string=web) %!d(string=db)]"},
   };
   Json data = Data();
   for (const auto& c : cases) {
