@@ -32,6 +32,7 @@ struct StoreOptions {
   std::chrono::milliseconds lock_timeout{10000};
 };
 
+// Blob writers, stagings and leases handed out by a Store must not outlive it.
 class Store {
  public:
   using Options = StoreOptions;

@@ -88,6 +88,14 @@ TEST_F(StoreTest, ReadOnly) {
   EXPECT_EQ((*ro)->content().Put("x").error().code, Code::kPermissionDenied);
   EXPECT_EQ((*ro)->snapshots().Prepare().error().code, Code::kPermissionDenied);
   EXPECT_EQ((*ro)->CollectGarbage().error().code, Code::kPermissionDenied);
+
+  // Also when no writer has the database open (no WAL index file around).
+  ro->reset();
+  store_.reset();
+  EXPECT_FALSE(PathExists(JoinPath(root_, "berth.db-shm")));
+  ro = Store::Open(root_, {.read_only = true});
+  ASSERT_OK(ro);
+  EXPECT_EQ((*ro)->metadata().ListTags()->size(), 1u);
 }
 
 TEST_F(StoreTest, GcKeepsReferencedAndRemovesGarbage) {
