@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""berth's end-to-end benchmark: berth against docker, podman and skopeo, side by side.
+
+Why this exists: berth's goals are ratios against the tools people use today, so one command must
+generate the same inputs everywhere, start the services it needs on loopback, time every tool on
+the same operations in the same run, print medians and ratios, and leave a JSON record
+(bench/results/latest.json) that later runs can be compared with. Usage:
+
+    bench/run.sh BUILD_DIR [--quick] [--runs N] [--skip-micro]
+
+Scratch space: $BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
+"""
+
+import argparse
+import atexit
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import inputs as inputs_mod  # noqa: E402
+import report  # noqa: E402
+import tools  # noqa: E402
+from floor import MeasureFloor, PushOciLayout  # noqa: E402
+from services import Dockerd, Registry, UnmountUnder  # noqa: E402
+from suite import OPS, Recorder, Suite  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_cleanups = []
+
+
+def _cleanup():
+    while _cleanups:
+        fn = _cleanups.pop()
+        try:
+            fn()
+        except Exception as e:  # cleanup must go on whatever one step does
+            print(f"bench: cleanup: {e}", file=sys.stderr)
+
+
+def _on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def _docker_client():
+    for c in ["/usr/bin/docker", shutil.which("docker")]:
+        if c and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+def _machine():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {"cpu": cpu, "cores": os.cpu_count(), "mem_gb": round(mem / 1e9, 1),
+            "kernel": platform.release(), "python": platform.python_version()}
+
+
+def _WarmPageCache(inp):
+    """Reads every input once so that no tool pays for the first cold read."""
+    paths = [inp["docker_archive"], inp["tiny_tar"]]
+    for layer in inp["layers"]:
+        paths += [layer["tar"], layer["gz"]]
+    for p in paths:
+        with open(p, "rb") as f:
+            while f.read(1 << 22):
+                pass
+
+
+def main():
+    ap = argparse.ArgumentParser(description="berth vs docker/podman/skopeo")
+    ap.add_argument("build_dir")
+    ap.add_argument("--quick", action="store_true", help="2 timed runs instead of 5")
+    ap.add_argument("--runs", type=int, help="timed runs per operation (after one warm-up)")
+    ap.add_argument("--skip-micro", action="store_true", help="do not run micro benchmarks")
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
+    args = ap.parse_args()
+    runs = args.runs or (2 if args.quick else 5)
+    if os.geteuid() != 0:
+        log("bench: note: not root; dockerd and podman's overlay storage will likely be absent")
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, _on_signal)
+    atexit.register(_cleanup)
+
+    started = time.monotonic()
+    scratch = os.path.abspath(os.environ.get("BERTH_BENCH_DIR", "/tmp/berth-bench"))
+    run_dir = os.path.join(scratch, "run")
+    if os.path.exists(run_dir):
+        UnmountUnder(run_dir)
+        shutil.rmtree(run_dir, ignore_errors=True)
+    os.makedirs(run_dir)
+    _cleanups.append(lambda: (UnmountUnder(run_dir), shutil.rmtree(run_dir, ignore_errors=True)))
+
+    inp = inputs_mod.ensure_inputs(scratch, log)
+    src = Registry(os.path.join(inp["dir"], "registry"), os.path.join(run_dir, "registry.log"))
+    src.Start()
+    _cleanups.append(src.Stop)
+    if not src.HasManifest("bench/big", "latest"):
+        log("seeding the registry with bench/big:latest ...")
+        PushOciLayout(src, inp["oci_layout"], "bench/big", "latest")
+    push = Registry(os.path.join(run_dir, "registry-push"), os.path.join(run_dir, "registry.log"))
+    push.Start()
+    _cleanups.append(lambda: push.Stop())
+
+    _WarmPageCache(inp)
+    rec = Recorder(log)
+    budget_end = started + (240 if args.quick else 480)  # leaves time for floor and micro
+    suite = Suite(inp, src, push, run_dir, runs, runs, budget_end, rec)
+    versions = {}
+    log(f"measuring: light ops {runs} timed runs after 1 warm-up; heavy ops up to {runs} runs"
+        f" while the time budget lasts ...")
+    weights = {"berth": 1.0, "docker": 1.0, "podman": 1.0, "skopeo": 0.2}
+
+    def timed_tool(tool, fn):
+        t0 = time.monotonic()
+        names = list(weights)
+        left = names[names.index(tool.name):] if tool.name in names else [tool.name]
+        share = weights.get(tool.name, 1.0) / sum(weights.get(n, 1.0) for n in left)
+        suite.deadline = t0 + max(0.0, budget_end - t0) * share
+        versions[tool.name] = tool.version or tool.absent or ""
+        fn(tool)
+        log(f"  ({tool.name}: {time.monotonic() - t0:.0f}s)")
+
+    spawn = tools.CliTool("floor", ["/bin/true"])
+    suite.Measure(spawn, "version", "version", lambda i: [],
+                  note="spawning /bin/true: the harness's own per-command cost")
+
+    berth = tools.Berth(args.build_dir, run_dir)
+    _cleanups.append(berth.Cleanup)
+    timed_tool(berth, suite.RunTool)
+    berth.Cleanup()
+
+    client = _docker_client()
+    if client and shutil.which("dockerd"):
+        dockerd = Dockerd(os.path.join(run_dir, "docker"), client)
+        _cleanups.append(dockerd.Stop)
+        try:
+            dockerd.Start([src.host, push.host])
+            docker = tools.Docker(dockerd, client)
+        except RuntimeError as e:
+            docker = tools.CliTool("docker", [client])
+            docker.absent = f"private dockerd did not start: {str(e)[-300:]}"
+        timed_tool(docker, suite.RunTool)
+        dockerd.Stop()
+    else:
+        docker = tools.CliTool("docker", ["docker"])
+        docker.absent = "not installed (./dev bench --with-peers)"
+        timed_tool(docker, suite.RunTool)
+
+    if shutil.which("podman"):
+        podman = tools.Podman(run_dir)
+        _cleanups.append(podman.Cleanup)
+    else:
+        podman = tools.CliTool("podman", ["podman"])
+        podman.absent = "not installed (./dev bench --with-peers)"
+    timed_tool(podman, suite.RunTool)
+    podman.Cleanup()
+
+    if shutil.which("skopeo"):
+        timed_tool(tools.Skopeo(), suite.RunSkopeo)
+    else:
+        versions["skopeo"] = "not installed"
+        for op in ["version", "pull", "push"]:
+            rec.Add(op, "skopeo", "absent", note="not installed (./dev bench --with-peers)")
+
+    log("measuring the pull floor ...")
+    MeasureFloor(src, "bench/big", inp["layers"], runs, rec)
+
+    micro = [] if args.skip_micro else report.RunMicro(args.build_dir, log)
+    rec.records.extend(micro)
+
+    result = {
+        "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": "bench/run.sh " + " ".join(sys.argv[1:]),
+        "runs": runs, "warmup": "1 for light ops; heavy ops timed from their first run", "machine": _machine(), "versions": versions,
+        "inputs": {"generator_version": inp["generator_version"], "seed": inp["seed"],
+                   "base_tar_bytes": inp["layers"][0]["tar_size"],
+                   "image_tar_bytes": inp["total_tar_bytes"],
+                   "image_gzip_bytes": inp["total_gz_bytes"], "layers": 4, "tags": 1000},
+        "elapsed_s": round(time.monotonic() - started, 1),
+        "records": rec.records,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out + ".tmp", "w") as f:
+        json.dump(result, f, indent=1)
+    os.rename(args.out + ".tmp", args.out)
+    print()
+    print(report.Table(rec.records, OPS))
+    print()
+    print(report.Versions(versions, result))
+    log(f"\nwrote {args.out} in {result['elapsed_s']:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except subprocess.CalledProcessError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        sys.exit(1)
