@@ -38,6 +38,10 @@ std::string CustomSize(double size, double base, const char* const* units, int p
 
 std::string HumanSize(double bytes) { return CustomSize(bytes, 1000.0, kDecimalUnits, 3); }
 
+std::string HumanSizeWithPrecision(double bytes, int precision) {
+  return CustomSize(bytes, 1000.0, kDecimalUnits, precision);
+}
+
 std::string BytesSize(double bytes) { return CustomSize(bytes, 1024.0, kBinaryUnits, 4); }
 
 std::string HumanDuration(int64_t nanos) {

@@ -14,6 +14,10 @@ namespace berth {
 // prints "1e+03kB"). Units: B kB MB GB TB PB EB ZB YB.
 std::string HumanSize(double bytes);
 
+// The same with another number of significant digits; Docker's
+// units.HumanSize (prune's "Total reclaimed space") uses 4.
+std::string HumanSizeWithPrecision(double bytes, int precision);
+
 // Binary size with four significant digits (units.BytesSize): 1024 ->
 // "1KiB", 1536 -> "1.5KiB". Units: B KiB MiB GiB TiB PiB EiB ZiB YiB. Values
 // that round up to 1024 of a unit carry to the next one.

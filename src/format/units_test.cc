@@ -147,3 +147,15 @@ TEST(TimeAgoTest, AppendsAgo) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+TEST(HumanSizeWithPrecision, FourDigitsLikeDockerHumanSize) {
+  EXPECT_EQ(HumanSizeWithPrecision(1982312, 4), "1.982MB");
+  EXPECT_EQ(HumanSizeWithPrecision(0, 4), "0B");
+  EXPECT_EQ(HumanSizeWithPrecision(1982312, 3), HumanSize(1982312));
+}
+
+}  // namespace
+}  // namespace berth

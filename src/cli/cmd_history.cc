@@ -1,0 +1,82 @@
+// `berth history`: one row per layer, newest first.
+#include <ctime>
+
+#include "base/clock.h"
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/output.h"
+#include "format/units.h"
+#include "image/resolve.h"
+#include "image/views.h"
+
+namespace berth::cli {
+
+namespace {
+
+constexpr const char* kDefault =
+    "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+
+// docker/cli's Ellipsis: at most max runes, the last one "…" when cut.
+std::string Ellipsis(const std::string& s, size_t max) {
+  std::vector<size_t> starts;  // byte offset of each rune
+  for (size_t i = 0; i < s.size(); i++) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  if (starts.size() <= max) return s;
+  return s.substr(0, starts[max - 1]) + "…";
+}
+
+std::string Rfc3339Seconds(int64_t ns) {
+  time_t t = static_cast<time_t>(ns / 1000000000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int CmdHistory(Context& ctx, const std::vector<std::string>& args) {
+  FlagSet fs(ctx.command_path(), "history [OPTIONS] IMAGE", "Show the history of an image");
+  fs.SetAliases({"berth image history", "berth history"});
+  std::string* format = fs.String("format", 0, "", "Pretty-print images using a Go template");
+  bool* human = fs.Bool("human", 'H', true, "Print sizes and dates in human readable format");
+  bool* no_trunc = fs.Bool("no-trunc", 0, false, "Don't truncate output");
+  bool* quiet = fs.Bool("quiet", 'q', false, "Only show image IDs");
+  int exit = 0;
+  if (!ParseFlags(fs, args, &exit)) return exit;
+  if (fs.args().size() != 1) return ArgCountError(fs, "exactly 1 argument");
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(store.error());
+  auto id = image::ResolveImage(**store, fs.args()[0]);
+  if (!id.ok()) return Fail(id.error());
+  auto hist = image::ImageHistory(**store, *id);
+  if (!hist.ok()) return Fail(hist.error());
+
+  int64_t now = NowNanos();
+  std::vector<Json> rows;
+  for (const auto& h : *hist) {
+    std::string row_id = h.id;
+    if (!*no_trunc && row_id != "<missing>") row_id = row_id.substr(7, 12);
+    std::string created_by = h.created_by;
+    for (char& c : created_by) {
+      if (c == '\t') c = ' ';
+    }
+    if (!*no_trunc) created_by = Ellipsis(created_by, 45);
+    std::string since = h.created == 0 ? "N/A"
+                        : *human       ? TimeAgo(h.created, now)
+                                       : Rfc3339Seconds(h.created);
+    rows.push_back(Json{{"Comment", h.comment}, {"CreatedAt", Rfc3339Seconds(h.created)},
+                        {"CreatedBy", created_by}, {"CreatedSince", since}, {"ID", row_id},
+                        {"Size", *human ? HumanSize(static_cast<double>(h.size)) : std::to_string(h.size)}});
+  }
+  Json headers{{"Comment", "COMMENT"}, {"CreatedAt", "CREATED AT"}, {"CreatedBy", "CREATED BY"},
+               {"CreatedSince", "CREATED"}, {"ID", "IMAGE"}, {"Size", "SIZE"}};
+  auto out = RenderRows(*quiet ? "{{.ID}}" : *format, kDefault, rows, headers);
+  if (!out.ok()) return TemplateFail(out.error());
+  Print(*out);
+  return 0;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,114 @@
+// `berth images` / `berth image ls`: Docker's image table.
+#include <ctime>
+#include <map>
+
+#include "base/clock.h"
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/output.h"
+#include "format/units.h"
+#include "image/list.h"
+
+namespace berth::cli {
+
+namespace {
+
+constexpr const char* kDefault = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+constexpr const char* kDigests =
+    "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+
+// Go's time.Time.String() for a UTC instant: "2023-11-14 22:13:20 +0000 UTC".
+std::string GoTimeString(int64_t ns) {
+  time_t t = static_cast<time_t>(ns / 1000000000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[64];
+  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+  return buf;
+}
+
+struct RowKey {
+  std::string repo, tag, digest;
+};
+
+// docker/cli's imageFormatTaggedAndDigest, with repositories in sorted order.
+std::vector<RowKey> RowsOf(const image::ImageSummary& s, bool show_digests) {
+  if (s.dangling) return {{"<none>", "<none>", "<none>"}};
+  std::map<std::string, std::vector<std::string>> tags, digests;
+  for (const auto& t : s.repo_tags) {
+    size_t colon = t.rfind(':');
+    tags[t.substr(0, colon)].push_back(t.substr(colon + 1));
+  }
+  for (const auto& d : s.repo_digests) {
+    size_t at = d.find('@');
+    digests[d.substr(0, at)].push_back(d.substr(at + 1));
+  }
+  std::vector<RowKey> rows;
+  for (const auto& [repo, ts] : tags) {
+    std::vector<std::string> ds = show_digests ? digests[repo] : std::vector<std::string>{};
+    digests.erase(repo);
+    for (const auto& tag : ts) {
+      if (ds.empty()) rows.push_back({repo, tag, "<none>"});
+      for (const auto& d : ds) rows.push_back({repo, tag, d});
+    }
+  }
+  for (const auto& [repo, ds] : digests) {
+    if (!show_digests) {
+      rows.push_back({repo, "<none>", "<none>"});
+      continue;
+    }
+    for (const auto& d : ds) rows.push_back({repo, "<none>", d});
+  }
+  return rows;
+}
+
+Json Headers() {
+  return Json{{"Containers", "CONTAINERS"}, {"CreatedAt", "CREATED AT"}, {"CreatedSince", "CREATED"},
+              {"Digest", "DIGEST"},         {"ID", "IMAGE ID"},          {"Repository", "REPOSITORY"},
+              {"SharedSize", "SHARED SIZE"}, {"Size", "SIZE"},           {"Tag", "TAG"},
+              {"UniqueSize", "UNIQUE SIZE"}, {"VirtualSize", "VIRTUAL SIZE"}};
+}
+
+}  // namespace
+
+int CmdImages(Context& ctx, const std::vector<std::string>& args) {
+  FlagSet fs(ctx.command_path(), "images [OPTIONS] [REPOSITORY[:TAG]]", "List images");
+  fs.SetAliases({"berth image ls", "berth image list", "berth images"});
+  bool* all = fs.Bool("all", 'a', false, "Show all images (default hides intermediate images)");
+  bool* digests = fs.Bool("digests", 0, false, "Show digests");
+  auto* filters = fs.StringArray("filter", 'f', "Filter output based on conditions provided", "filter");
+  std::string* format = fs.String("format", 0, "", "Pretty-print images using a Go template");
+  bool* no_trunc = fs.Bool("no-trunc", 0, false, "Don't truncate output");
+  bool* quiet = fs.Bool("quiet", 'q', false, "Only show image IDs");
+  int exit = 0;
+  if (!ParseFlags(fs, args, &exit)) return exit;
+  if (fs.args().size() > 1) return ArgCountError(fs, "at most 1 argument");
+
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(store.error());
+  image::ListOptions opts{.all = *all, .filters = *filters};
+  if (!fs.args().empty()) opts.filters.push_back("reference=" + fs.args()[0]);
+  auto images = image::ListImages(**store, opts);
+  if (!images.ok()) return Fail(images.error());
+
+  int64_t now = NowNanos();
+  std::vector<Json> rows;
+  for (const auto& s : *images) {
+    std::string id = *no_trunc ? s.id.str() : s.id.Short();
+    std::string size = HumanSize(static_cast<double>(s.size));
+    for (const auto& k : RowsOf(s, *digests || (format->find("{{.Digest}}") != std::string::npos))) {
+      rows.push_back(Json{{"Containers", "N/A"}, {"CreatedAt", GoTimeString(s.created)},
+                          {"CreatedSince", TimeAgo(s.created, now)}, {"Digest", k.digest},
+                          {"ID", id}, {"Repository", k.repo}, {"SharedSize", "N/A"},
+                          {"Size", size}, {"Tag", k.tag}, {"UniqueSize", "N/A"},
+                          {"VirtualSize", size}});
+    }
+  }
+  std::string fmt = *quiet ? "{{.ID}}" : *format;
+  auto out = RenderRows(fmt, *digests ? kDigests : kDefault, rows, Headers());
+  if (!out.ok()) return TemplateFail(out.error());
+  Print(*out);
+  return 0;
+}
+
+}  // namespace berth::cli

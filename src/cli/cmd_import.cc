@@ -1,0 +1,63 @@
+// `berth import file|URL|- [REPOSITORY[:TAG]]`.
+#include <fcntl.h>
+
+#include <cstdio>
+
+#include "base/file.h"
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/output.h"
+#include "image/import.h"
+#include "image/resolve.h"
+#include "image/url_source.h"
+#include "oci/platform.h"
+
+namespace berth::cli {
+
+int CmdImport(Context& ctx, const std::vector<std::string>& args) {
+  FlagSet fs(ctx.command_path(), "import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
+             "Import the contents from a tarball to create a filesystem image");
+  fs.SetAliases({"berth image import", "berth import"});
+  auto* changes = fs.StringArray("change", 'c', "Apply Dockerfile instruction to the created image");
+  std::string* message = fs.String("message", 'm', "", "Set commit message for imported image");
+  std::string* platform = fs.String("platform", 0, "", "Set platform if server is multi-platform capable");
+  int exit = 0;
+  if (!ParseFlags(fs, args, &exit)) return exit;
+  if (fs.args().empty() || fs.args().size() > 2) return ArgCountError(fs, "at least 1 and at most 2 arguments");
+
+  image::ImportOptions opts{.changes = *changes, .message = *message};
+  if (!platform->empty()) {
+    auto p = ParsePlatform(*platform);
+    if (!p.ok()) return Fail(p.error());
+    opts.platform = *p;
+  }
+  if (fs.args().size() == 2) {
+    auto ref = image::ParseTagTarget(fs.args()[1]);
+    if (!ref.ok()) return Fail(ref.error().message);
+    opts.tag = *ref;
+  }
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(store.error());
+
+  const std::string& src = fs.args()[0];
+  UniqueFd fd;
+  if (src == "-") {
+    fd = UniqueFd(dup(0));
+  } else if (image::IsUrl(src)) {
+    opts.source = src;
+    auto tmp = image::DownloadToTemp(src, (*store)->root() + "/tmp");
+    if (!tmp.ok()) return Fail(tmp.error());
+    fd = std::move(*tmp);
+  } else {
+    auto f = OpenFile(src, O_RDONLY);
+    if (!f.ok()) return Fail(f.error());
+    fd = std::move(*f);
+  }
+  FdReader reader(std::move(fd));
+  auto res = image::Import(**store, reader, opts);
+  if (!res.ok()) return Fail(res.error());
+  Print(res->id.str() + "\n");
+  return 0;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,69 @@
+// `berth inspect` and `berth image inspect`: Docker's JSON, or a template
+// over it. Unknown names print `[]`/what was found and fail with exit 1.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/output.h"
+#include "image/resolve.h"
+#include "image/views.h"
+
+namespace berth::cli {
+
+namespace {
+
+int Inspect(Context& ctx, const std::vector<std::string>& args, bool images_only) {
+  FlagSet fs(ctx.command_path(),
+             images_only ? "inspect [OPTIONS] IMAGE [IMAGE...]" : "inspect [OPTIONS] NAME|ID [NAME|ID...]",
+             images_only ? "Display detailed information on one or more images"
+                         : "Return low-level information on objects");
+  std::string* format = fs.String("format", 'f', "", "Format the output using the given Go template");
+  fs.Bool("size", 's', false, "Display total file sizes if the type is container");
+  std::string* type = images_only ? nullptr : fs.String("type", 0, "", "Return JSON for specified type");
+  int exit = 0;
+  if (!ParseFlags(fs, args, &exit)) return exit;
+  if (fs.args().empty()) return ArgCountError(fs, "at least 1 argument");
+  if (type && !type->empty() && *type != "image") {
+    if (*type == "container" || *type == "network" || *type == "volume" || *type == "node" ||
+        *type == "plugin" || *type == "secret" || *type == "service" || *type == "task" ||
+        *type == "config") {
+      return Fail("Error: berth has no " + *type + " objects yet");
+    }
+    return Fail("\"" + *type + "\" is not a valid value for --type");
+  }
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(store.error());
+
+  std::vector<Json> found;
+  std::vector<std::string> errors;
+  for (const auto& name : fs.args()) {
+    auto id = image::ResolveImage(**store, name);
+    Result<Json> j = id.ok() ? image::InspectImage(**store, *id) : Result<Json>(id.error());
+    if (j.ok()) {
+      found.push_back(std::move(*j));
+    } else if (j.error().code == Code::kNotFound) {
+      errors.push_back(std::string(images_only ? "No such image: " : "No such object: ") + name);
+    } else {
+      errors.push_back(j.error().message);
+    }
+  }
+  if (format->empty()) {
+    Json arr = Json::array();
+    for (auto& f : found) arr.push_back(std::move(f));
+    Print(arr.dump(4) + "\n");
+  } else {
+    auto out = RenderEach(*format, found);
+    if (!out.ok()) return TemplateFail(out.error());
+    Print(*out);
+  }
+  std::fflush(stdout);
+  for (const auto& e : errors) std::fprintf(stderr, "Error: %s\n", e.c_str());
+  return errors.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int CmdInspect(Context& ctx, const std::vector<std::string>& args) { return Inspect(ctx, args, false); }
+int CmdImageInspect(Context& ctx, const std::vector<std::string>& args) { return Inspect(ctx, args, true); }
+
+}  // namespace berth::cli

@@ -1,0 +1,81 @@
+// `berth rmi` / `berth image rm` and `berth image prune`.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/output.h"
+#include "format/units.h"
+#include "image/remove.h"
+
+namespace berth::cli {
+
+int CmdRmi(Context& ctx, const std::vector<std::string>& args) {
+  FlagSet fs(ctx.command_path(), "rmi [OPTIONS] IMAGE [IMAGE...]", "Remove one or more images");
+  fs.SetAliases({"berth image rm", "berth image remove", "berth rmi"});
+  bool* force = fs.Bool("force", 'f', false, "Force removal of the image");
+  bool* no_prune = fs.Bool("no-prune", 0, false, "Do not delete untagged parents");
+  int exit = 0;
+  if (!ParseFlags(fs, args, &exit)) return exit;
+  if (fs.args().empty()) return ArgCountError(fs, "at least 1 argument");
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(store.error());
+  int status = 0;
+  bool deleted_any = false;
+  for (const auto& name : fs.args()) {
+    auto items = image::RemoveImage(**store, name, {.force = *force, .prune = !*no_prune});
+    if (!items.ok()) {
+      Fail(items.error());
+      status = 1;
+      continue;
+    }
+    std::string out;
+    for (const auto& it : *items) {
+      out += it.untagged.empty() ? "Deleted: " + it.deleted + "\n" : "Untagged: " + it.untagged + "\n";
+      deleted_any = deleted_any || !it.deleted.empty();
+    }
+    Print(out);
+  }
+  if (deleted_any) image::CollectGarbageQuietly(**store);
+  return status;
+}
+
+int CmdPrune(Context& ctx, const std::vector<std::string>& args) {
+  FlagSet fs(ctx.command_path(), "prune [OPTIONS]", "Remove unused images");
+  bool* all = fs.Bool("all", 'a', false, "Remove all unused images, not just dangling ones");
+  auto* filters = fs.StringArray("filter", 0, "Provide filter values (e.g. 'until=<timestamp>')", "filter");
+  bool* force = fs.Bool("force", 'f', false, "Do not prompt for confirmation");
+  int exit = 0;
+  if (!ParseFlags(fs, args, &exit)) return exit;
+  if (!fs.args().empty()) return ArgCountError(fs, "no arguments");
+  if (!*force) {
+    Print(*all ? "WARNING! This will remove all images without at least one container associated to them.\n"
+               : "WARNING! This will remove all dangling images.\n");
+    Print("Are you sure you want to continue? [y/N] ");
+    std::fflush(stdout);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y") {
+      Print("Total reclaimed space: 0B\n");
+      return 0;
+    }
+  }
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(store.error());
+  auto report = image::PruneImages(**store, {.all = *all, .filters = *filters});
+  if (!report.ok()) return Fail(report.error());
+  std::string out;
+  if (!report->items.empty()) {
+    out += "Deleted Images:\n";
+    for (const auto& it : report->items) {
+      out += it.untagged.empty() ? "deleted: " + it.deleted + "\n" : "untagged: " + it.untagged + "\n";
+    }
+    out += "\n";
+    image::CollectGarbageQuietly(**store);
+  }
+  out += "Total reclaimed space: " + HumanSizeWithPrecision(static_cast<double>(report->reclaimed), 4) + "\n";
+  Print(out);
+  return 0;
+}
+
+}  // namespace berth::cli

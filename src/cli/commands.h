@@ -1,0 +1,26 @@
+// The command table: one entry per `berth <command>`, each implemented in
+// its own cmd_<name>.cc.
+#pragma once
+
+#include <span>
+
+#include "cli/context.h"
+
+namespace berth::cli {
+
+int CmdHistory(Context& ctx, const std::vector<std::string>& args);
+int CmdImages(Context& ctx, const std::vector<std::string>& args);
+int CmdImport(Context& ctx, const std::vector<std::string>& args);
+int CmdInspect(Context& ctx, const std::vector<std::string>& args);
+int CmdImageInspect(Context& ctx, const std::vector<std::string>& args);
+int CmdRmi(Context& ctx, const std::vector<std::string>& args);
+int CmdPrune(Context& ctx, const std::vector<std::string>& args);
+int CmdTag(Context& ctx, const std::vector<std::string>& args);
+int CmdVersion(Context& ctx, const std::vector<std::string>& args);
+
+// Top-level commands in help order.
+std::span<const CommandInfo> TopLevelCommands();
+// `berth image <sub>` subcommands, aliases included (ls/list, rm/remove).
+std::span<const CommandInfo> ImageCommands();
+
+}  // namespace berth::cli

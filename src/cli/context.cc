@@ -1,0 +1,56 @@
+// The shared plumbing of commands: lazy store opening and Docker's shapes
+// for usage errors, so each cmd_*.cc holds only its own logic.
+#include "cli/context.h"
+
+#include <cstdio>
+
+#include "cli/flags.h"
+
+namespace berth::cli {
+
+Result<store::Store*> Context::Store() {
+  if (!store_) {
+    store_ = TRY(store::Store::Open(globals_.root));
+  }
+  return store_.get();
+}
+
+int Fail(const std::string& msg) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n", msg.c_str());
+  return 1;
+}
+
+int Fail(const Error& e) { return Fail("Error: " + e.message); }
+
+int UsageError(const FlagSet& fs, const std::string& msg) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n%s\n", msg.c_str(), fs.SeeHelp().c_str());
+  return 125;
+}
+
+bool ParseFlags(FlagSet& fs, const std::vector<std::string>& args, int* exit) {
+  Status st = fs.Parse(args);
+  if (!st.ok()) {
+    *exit = UsageError(fs, st.error().message);
+    return false;
+  }
+  if (fs.help()) {
+    std::fputs(fs.Help().c_str(), stdout);
+    *exit = 0;
+    return false;
+  }
+  return true;
+}
+
+int ArgCountError(const FlagSet& fs, const std::string& requirement) {
+  std::fflush(stdout);
+  std::string usage = fs.use();
+  std::string args = usage.find(' ') == std::string::npos ? "" : usage.substr(usage.find(' '));
+  std::fprintf(stderr, "\"%s\" requires %s.\n%s\n\nUsage:  %s%s\n\n%s\n", fs.command_path().c_str(),
+               requirement.c_str(), fs.SeeHelp().c_str(), fs.command_path().c_str(), args.c_str(),
+               fs.summary().c_str());
+  return 1;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,67 @@
+// Context: what every command gets — the global options, the output
+// streams, and the store, opened once on first use.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "store/store.h"
+
+namespace berth::cli {
+
+struct GlobalOptions {
+  std::string root;        // --root, BERTH_ROOT, default /var/lib/berth
+  std::string config_dir;  // --config, DOCKER_CONFIG, default ~/.docker
+  std::string log_level = "info";
+  bool debug = false;
+};
+
+class Context {
+ public:
+  explicit Context(GlobalOptions g) : globals_(std::move(g)) {}
+
+  const GlobalOptions& globals() const { return globals_; }
+  // "berth images", "berth image ls": how help and errors name the command.
+  const std::string& command_path() const { return command_path_; }
+  void set_command_path(std::string p) { command_path_ = std::move(p); }
+  // Opens the store on first call; later calls return the same one.
+  Result<store::Store*> Store();
+
+  // Program name used in help and messages ("docker" for alias users reads
+  // naturally, but berth names itself).
+  static constexpr const char* kProg = "berth";
+
+ private:
+  GlobalOptions globals_;
+  std::string command_path_;
+  std::unique_ptr<store::Store> store_;
+};
+
+// Signature of every command: args are what follows the command name.
+// Returns the process exit status; commands print their own output.
+using CommandFn = int (*)(Context& ctx, const std::vector<std::string>& args);
+
+struct CommandInfo {
+  const char* name;     // "images"
+  const char* summary;  // "List images"
+  CommandFn fn;
+  bool management = false;  // "image": takes a subcommand
+};
+
+// Prints "msg" to stderr and returns 1 (Docker's generic failure status).
+int Fail(const std::string& msg);
+int Fail(const Error& e);
+
+// Usage error (bad flag or argument count): message, "See '... --help'.", 125.
+class FlagSet;
+int UsageError(const FlagSet& fs, const std::string& msg);
+// Parses flags; on --help prints help (returns 0 via *exit); on error prints a
+// usage error (returns 125 via *exit). Returns true when the command should run.
+bool ParseFlags(FlagSet& fs, const std::vector<std::string>& args, int* exit);
+// Docker's argument-count errors: "\"berth tag\" requires exactly 2 arguments." + usage; 1.
+int ArgCountError(const FlagSet& fs, const std::string& requirement);
+
+}  // namespace berth::cli

@@ -1,0 +1,137 @@
+// berth's front door: parses the global flags (docker's, plus --root), picks
+// the command or management subcommand, and maps failures to exit codes.
+#include "cli/main.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/version.h"
+
+namespace berth::cli {
+namespace {
+
+const CommandInfo kTop[] = {
+    {"history", "Show the history of an image", CmdHistory},
+    {"images", "List images", CmdImages},
+    {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
+    {"inspect", "Return low-level information on objects", CmdInspect},
+    {"rmi", "Remove one or more images", CmdRmi},
+    {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
+    {"version", "Show the berth version information", CmdVersion},
+};
+
+const CommandInfo kImage[] = {
+    {"history", "Show the history of an image", CmdHistory},
+    {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
+    {"inspect", "Display detailed information on one or more images", CmdImageInspect},
+    {"ls", "List images", CmdImages},
+    {"list", "List images", CmdImages},
+    {"prune", "Remove unused images", CmdPrune},
+    {"rm", "Remove one or more images", CmdRmi},
+    {"remove", "Remove one or more images", CmdRmi},
+    {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
+};
+
+std::string DefaultConfigDir() {
+  if (const char* d = std::getenv("DOCKER_CONFIG"); d && *d) return d;
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/root") + "/.docker";
+}
+
+std::string CommandList(std::span<const CommandInfo> cmds, bool skip_aliases) {
+  std::string out;
+  for (const auto& c : cmds) {
+    std::string name = c.name;
+    if (skip_aliases && (name == "list" || name == "remove")) continue;
+    out += "  " + name + std::string(name.size() < 12 ? 12 - name.size() : 1, ' ') + c.summary +
+           "\n";
+  }
+  return out;
+}
+
+int PrintManagementHelp(const char* summary, std::span<const CommandInfo> cmds, FILE* out) {
+  std::fprintf(out, "\nUsage:  berth image COMMAND\n\n%s\n\nCommands:\n%s\n"
+                    "Run 'berth image COMMAND --help' for more information on a command.\n",
+               summary, CommandList(cmds, true).c_str());
+  return 0;
+}
+
+int RunImage(Context& ctx, const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    return PrintManagementHelp("Manage images", ImageCommands(), stdout);
+  }
+  for (const auto& c : ImageCommands()) {
+    if (args[0] == c.name) {
+      ctx.set_command_path(std::string("berth image ") + c.name);
+      return c.fn(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+  }
+  if (args[0][0] == '-') {
+    std::fprintf(stderr, "unknown flag: %s\nSee 'berth image --help'.\n", args[0].c_str());
+    return 125;
+  }
+  std::fprintf(stderr, "berth: 'image %s' is not a berth command.\nSee 'berth image --help'\n",
+               args[0].c_str());
+  return 1;
+}
+
+}  // namespace
+
+std::span<const CommandInfo> TopLevelCommands() { return kTop; }
+std::span<const CommandInfo> ImageCommands() { return kImage; }
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  FlagSet fs("berth", "berth [OPTIONS] COMMAND", "A fast, safe, daemonless container image manager");
+  const char* env_root = std::getenv("BERTH_ROOT");
+  std::string* root = fs.String("root", 0, env_root && *env_root ? env_root : "/var/lib/berth",
+                                "Root directory of the image store (env BERTH_ROOT)");
+  std::string* config = fs.String("config", 0, DefaultConfigDir(), "Location of client config files");
+  std::string* log_level = fs.String("log-level", 'l', "info",
+                                     "Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\")");
+  bool* debug = fs.Bool("debug", 'D', false, "Enable debug mode");
+  bool* version = fs.Bool("version", 'v', false, "Print version information and quit");
+  fs.SetInterspersed(false);
+  Status st = fs.Parse(args);
+  if (!st.ok()) {
+    std::fprintf(stderr, "%s\nSee 'berth --help'.\n", st.error().message.c_str());
+    return 125;
+  }
+  if (*version) {
+    std::printf("berth version %s, build %s\n", kVersion, kGitCommit);
+    return 0;
+  }
+  const auto& rest = fs.args();
+  if (fs.help() || rest.empty()) {
+    std::string help = fs.Help();
+    help += "\nManagement Commands:\n  image       Manage images\n\nCommands:\n" +
+            CommandList(TopLevelCommands(), true) +
+            "\nRun 'berth COMMAND --help' for more information on a command.\n";
+    std::fputs(help.c_str(), rest.empty() && !fs.help() ? stderr : stdout);
+    return rest.empty() && !fs.help() ? 1 : 0;
+  }
+  if (*log_level != "debug" && *log_level != "info" && *log_level != "warn" &&
+      *log_level != "error" && *log_level != "fatal") {
+    std::fprintf(stderr, "Unable to parse logging level: %s\n", log_level->c_str());
+    return 1;
+  }
+  Context ctx(GlobalOptions{.root = *root, .config_dir = *config, .log_level = *log_level,
+                            .debug = *debug});
+  std::vector<std::string> cmd_args(rest.begin() + 1, rest.end());
+  if (rest[0] == "image") return RunImage(ctx, cmd_args);
+  for (const auto& c : TopLevelCommands()) {
+    if (rest[0] == c.name) {
+      ctx.set_command_path(std::string("berth ") + c.name);
+      return c.fn(ctx, cmd_args);
+    }
+  }
+  std::fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", rest[0].c_str());
+  return 1;
+}
+
+}  // namespace berth::cli

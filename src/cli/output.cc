@@ -1,0 +1,65 @@
+// One renderer for every listing command, so table layout, `json` and
+// template behaviour cannot drift between `images`, `history` and friends.
+#include "cli/output.h"
+
+#include <cstdio>
+
+#include "format/tabwriter.h"
+#include "format/template.h"
+
+namespace berth::cli {
+
+namespace {
+
+// Marks template parse errors so TemplateFail can give them exit 64.
+constexpr std::string_view kParsePrefix = "template parsing error: ";
+
+Result<Template> ParseTemplate(const std::string& text) {
+  auto t = Template::Parse(text);
+  if (!t.ok()) return MakeError(Code::kInvalidArgument, std::string(kParsePrefix) + t.error().message);
+  return std::move(t).value();
+}
+
+}  // namespace
+
+Result<std::string> RenderRows(const std::string& format, const std::string& default_format,
+                               const std::vector<Json>& rows, const Json& headers) {
+  std::string f = format.empty() || format == "table" ? default_format : format;
+  std::string out;
+  if (f == "json") {
+    for (const auto& r : rows) out += DumpJson(r) + "\n";
+    return out;
+  }
+  bool table = IsTableFormat(f);
+  std::string body = ExpandEscapes(table ? StripTablePrefix(f) : f);
+  Template t = TRY(ParseTemplate(body));
+  if (!table) {
+    for (const auto& r : rows) out += TRY(t.Execute(r)) + "\n";
+    return out;
+  }
+  TabWriter tw(10, 1, 3, ' ', 0);
+  tw.Write(TRY(t.Execute(headers)) + "\n");
+  for (const auto& r : rows) tw.Write(TRY(t.Execute(r)) + "\n");
+  return tw.Flush();
+}
+
+Result<std::string> RenderEach(const std::string& format, const std::vector<Json>& values) {
+  std::string out;
+  if (format == "json") {
+    for (const auto& v : values) out += DumpJson(v) + "\n";
+    return out;
+  }
+  Template t = TRY(ParseTemplate(ExpandEscapes(format)));
+  for (const auto& v : values) out += TRY(t.Execute(v)) + "\n";
+  return out;
+}
+
+int TemplateFail(const Error& e) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n", e.message.c_str());
+  return e.message.starts_with(kParsePrefix) ? 64 : 1;
+}
+
+void Print(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+
+}  // namespace berth::cli

@@ -1,0 +1,152 @@
+// Import is the first flow that writes a whole image, so it shows the
+// store's order of operations every later writer follows:
+//   1. stream the input once: keep the blob, hash the tar, unpack it;
+//   2. commit the blob and the snapshot (content, durable);
+//   3. write the config blob (its digest is the image id);
+//   4. record image and tag in one metadata transaction.
+#include "image/import.h"
+
+#include <cstring>
+
+#include "base/clock.h"
+#include "base/file.h"
+#include "compress/compression.h"
+#include "digest/digest.h"
+#include "image/changes.h"
+#include "image/resolve.h"
+#include "oci/image_config.h"
+#include "oci/media_types.h"
+#include "tar/apply.h"
+
+namespace berth::image {
+
+namespace {
+
+// Serves a few bytes already read, then the rest of src.
+class PrefixReader : public Reader {
+ public:
+  PrefixReader(std::string prefix, Reader& src) : prefix_(std::move(prefix)), src_(src) {}
+  Result<size_t> Read(std::span<std::byte> buf) override {
+    if (pos_ < prefix_.size()) {
+      size_t n = std::min(buf.size(), prefix_.size() - pos_);
+      std::memcpy(buf.data(), prefix_.data() + pos_, n);
+      pos_ += n;
+      return n;
+    }
+    return src_.Read(buf);
+  }
+
+ private:
+  std::string prefix_;
+  size_t pos_ = 0;
+  Reader& src_;
+};
+
+Result<std::string> ReadHead(Reader& src, size_t n) {
+  std::string head(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    size_t r = TRY(src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(head.data()) + got, n - got)));
+    if (r == 0) break;
+    got += r;
+  }
+  head.resize(got);
+  return head;
+}
+
+std::string_view LayerMediaType(Compression stored) {
+  switch (stored) {
+    case Compression::kZstd: return kOciLayerZstd;
+    case Compression::kNone: return kOciLayer;
+    default: return kOciLayerGzip;
+  }
+}
+
+// A `save` archive unpacked as if it were a rootfs has these at its top.
+bool LooksLikeImageArchive(const std::string& dir) {
+  return PathExists(JoinPath(dir, "manifest.json")) &&
+         (PathExists(JoinPath(dir, "repositories")) || PathExists(JoinPath(dir, "oci-layout")));
+}
+
+struct Layer {
+  store::LayerRecord record;
+  int64_t size = 0;
+};
+
+// Step 1 and 2: one pass over the input, then the blob and snapshot commits.
+Result<Layer> StoreLayer(store::Store& store, Reader& src, Compression* detected) {
+  std::string head = TRY(ReadHead(src, 8));
+  Compression c = DetectCompression(AsBytes(head));
+  *detected = c;
+  PrefixReader input(std::move(head), src);
+  auto blob = TRY(store.content().NewWriter());
+  bool recompress = c == Compression::kBzip2 || c == Compression::kXz;
+  Compression stored = recompress ? Compression::kGzip : c;
+
+  NullWriter discard;
+  TeeReader raw(input, recompress ? static_cast<Writer&>(discard) : *blob);
+  auto tar = TRY(NewDecompressor(c, raw));
+  std::unique_ptr<CompressWriter> gz;
+  if (recompress) gz = TRY(NewCompressor(Compression::kGzip, *blob, 1));
+  TeeReader tar_tee(*tar, gz ? static_cast<Writer&>(*gz) : discard);
+  HashingReader hashed(tar_tee);
+
+  auto staging = TRY(store.snapshots().Prepare());
+  ApplyStats stats = TRY(ApplyLayer(staging.dir(), hashed));
+  if (LooksLikeImageArchive(staging.dir())) {
+    return MakeError(Code::kInvalidArgument,
+                     "this is an image archive made by `save` (it holds manifest.json), not a root "
+                     "filesystem tarball: use `berth load -i FILE` to restore its images");
+  }
+  if (gz) TRY(gz->Close());
+  Digest diff_id = hashed.Finish();
+  store::BlobInfo info = TRY(blob->Commit());
+  TRY(store.snapshots().Commit(std::move(staging),
+                               store::SnapshotRecord{.chain_id = diff_id,
+                                                     .diff_id = diff_id,
+                                                     .size = static_cast<int64_t>(stats.size)}));
+  return Layer{.record = {.diff_id = diff_id,
+                          .chain_id = diff_id,
+                          .blob = info.digest,
+                          .media_type = std::string(LayerMediaType(stored)),
+                          .blob_size = info.size},
+               .size = static_cast<int64_t>(stats.size)};
+}
+
+}  // namespace
+
+Result<ImportResult> Import(store::Store& store, Reader& src, const ImportOptions& options) {
+  auto lease = store.Lease();
+  ImageConfig config;
+  TRY(ApplyChanges(options.changes, config.config));
+  Platform platform = options.platform ? *options.platform : HostPlatform();
+
+  Compression detected = Compression::kNone;
+  Layer layer = TRY(StoreLayer(store, src, &detected));
+
+  // 3. The config: Docker's import shape (comment in both places).
+  int64_t now = NowNanos();
+  std::string msg = options.message.empty() ? "Imported from " + options.source : options.message;
+  config.created = now;
+  config.architecture = platform.architecture;
+  config.os = platform.os;
+  config.variant = platform.variant;
+  config.comment = msg;
+  config.diff_ids = {layer.record.diff_id};
+  config.history = {HistoryEntry{.created = now, .comment = msg}};
+  store::BlobInfo cfg = TRY(store.content().Put(config.ToJson()));
+
+  // 4. Metadata, atomically.
+  store::ImageRecord rec{.id = cfg.digest, .created = now, .added = now, .size = layer.size,
+                         .layers = {layer.record}};
+  TRY(store.metadata().Transaction([&]() -> Status {
+    TRY(store.metadata().PutImage(rec));
+    if (options.tag) TRY(Tag(store, cfg.digest, *options.tag));
+    return Ok();
+  }));
+  return ImportResult{.id = cfg.digest,
+                      .compression = std::string(CompressionName(detected)),
+                      .size = layer.size};
+}
+
+}  // namespace berth::image

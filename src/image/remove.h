@@ -1,0 +1,52 @@
+// `rmi` and `image prune`: untagging and deleting images with Docker's rules
+// for when a name, an id, or -f decides what goes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "store/store.h"
+
+namespace berth::image {
+
+// One line of Docker's output: exactly one of the two is set.
+struct DeleteItem {
+  std::string untagged;  // familiar reference: "ubuntu:latest", "ubuntu@sha256:..."
+  std::string deleted;   // "sha256:..." image id or layer chain id
+};
+
+struct RemoveOptions {
+  bool force = false;  // -f: remove an id referenced by several repositories
+  bool prune = true;   // false with --no-prune: keep untagged parents
+};
+
+// Removes what `name` refers to, as Docker's ImageDelete does: a tag or digest
+// reference is untagged, and the image is deleted when nothing else names it;
+// an id deletes the image with all its names when they are one repository's
+// (else Conflict "unable to delete <id> (must be forced) - image is referenced
+// in multiple repositories" unless force). Children block deletion (Conflict,
+// cannot be forced). The metadata changes of one call are one transaction;
+// layers no other image uses are reported and their space freed by GC.
+Result<std::vector<DeleteItem>> RemoveImage(store::Store& store, std::string_view name,
+                                            const RemoveOptions& options);
+
+struct PruneOptions {
+  bool all = false;                  // -a: every image without a container
+  std::vector<std::string> filters;  // until=, label=, label!=
+};
+
+struct PruneReport {
+  std::vector<DeleteItem> items;
+  int64_t reclaimed = 0;  // bytes of the layers deleted
+};
+
+// Docker's ImagesPrune: dangling images (no tags), or with all every unused
+// image. InvalidArgument "Invalid filter 'x'" for unknown filters.
+Result<PruneReport> PruneImages(store::Store& store, const PruneOptions& options);
+
+// Frees the content of deleted images. Best effort: when another berth
+// process holds the store, space is reclaimed by a later call.
+void CollectGarbageQuietly(store::Store& store);
+
+}  // namespace berth::image
