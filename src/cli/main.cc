@@ -109,7 +109,7 @@ int Main(int argc, char** argv) {
   const auto& rest = fs.args();
   if (fs.help() || rest.empty()) {
     std::string help = fs.Help();
-    help += "\nManagement Commands:\n  image       Manage images\n\nCommands:\n" +
+    help += "\nManagement Commands:\n  image       Manage images\n  system      Manage berth\n\nCommands:\n" +
             CommandList(TopLevelCommands(), true) +
             "\nRun 'berth COMMAND --help' for more information on a command.\n";
     std::fputs(help.c_str(), rest.empty() && !fs.help() ? stderr : stdout);
@@ -124,6 +124,7 @@ int Main(int argc, char** argv) {
                             .debug = *debug});
   std::vector<std::string> cmd_args(rest.begin() + 1, rest.end());
   if (rest[0] == "image") return RunImage(ctx, cmd_args);
+  if (rest[0] == "system") return CmdSystem(ctx, cmd_args);
   for (const auto& c : TopLevelCommands()) {
     if (rest[0] == c.name) {
       ctx.set_command_path(std::string("berth ") + c.name);
