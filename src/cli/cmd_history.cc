@@ -46,7 +46,7 @@ int CmdHistory(Context& ctx, const std::vector<std::string>& args) {
   bool* quiet = fs.Bool("quiet", 'q', false, "Only show image IDs");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
-  if (fs.args().size() != 1) return ArgCountError(fs, "exactly 1 argument");
+  if (fs.args().size() != 1) return ArgCountError(fs, "requires exactly 1 argument");
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
   auto id = image::ResolveImage(**store, fs.args()[0]);

@@ -82,7 +82,7 @@ int CmdImages(Context& ctx, const std::vector<std::string>& args) {
   bool* quiet = fs.Bool("quiet", 'q', false, "Only show image IDs");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
-  if (fs.args().size() > 1) return ArgCountError(fs, "at most 1 argument");
+  if (fs.args().size() > 1) return ArgCountError(fs, "requires at most 1 argument");
 
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());

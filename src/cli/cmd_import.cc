@@ -23,7 +23,7 @@ int CmdImport(Context& ctx, const std::vector<std::string>& args) {
   std::string* platform = fs.String("platform", 0, "", "Set platform if server is multi-platform capable");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
-  if (fs.args().empty() || fs.args().size() > 2) return ArgCountError(fs, "at least 1 and at most 2 arguments");
+  if (fs.args().empty() || fs.args().size() > 2) return ArgCountError(fs, "requires at least 1 and at most 2 arguments");
 
   image::ImportOptions opts{.changes = *changes, .message = *message};
   if (!platform->empty()) {

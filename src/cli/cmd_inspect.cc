@@ -22,7 +22,7 @@ int Inspect(Context& ctx, const std::vector<std::string>& args, bool images_only
   std::string* type = images_only ? nullptr : fs.String("type", 0, "", "Return JSON for specified type");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
-  if (fs.args().empty()) return ArgCountError(fs, "at least 1 argument");
+  if (fs.args().empty()) return ArgCountError(fs, "requires at least 1 argument");
   if (type && !type->empty() && *type != "image") {
     if (*type == "container" || *type == "network" || *type == "volume" || *type == "node" ||
         *type == "plugin" || *type == "secret" || *type == "service" || *type == "task" ||

@@ -17,7 +17,7 @@ int CmdRmi(Context& ctx, const std::vector<std::string>& args) {
   bool* no_prune = fs.Bool("no-prune", 0, false, "Do not delete untagged parents");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
-  if (fs.args().empty()) return ArgCountError(fs, "at least 1 argument");
+  if (fs.args().empty()) return ArgCountError(fs, "requires at least 1 argument");
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
   int status = 0;
@@ -47,7 +47,7 @@ int CmdPrune(Context& ctx, const std::vector<std::string>& args) {
   bool* force = fs.Bool("force", 'f', false, "Do not prompt for confirmation");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
-  if (!fs.args().empty()) return ArgCountError(fs, "no arguments");
+  if (!fs.args().empty()) return ArgCountError(fs, "accepts no arguments");
   if (!*force) {
     Print(*all ? "WARNING! This will remove all images without at least one container associated to them.\n"
                : "WARNING! This will remove all dangling images.\n");

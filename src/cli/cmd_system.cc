@@ -13,7 +13,7 @@ int Check(Context& ctx, const std::vector<std::string>& args) {
   FlagSet fs(ctx.command_path(), "check", "Check that every image's content is present and the database is sound");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
-  if (!fs.args().empty()) return ArgCountError(fs, "no arguments");
+  if (!fs.args().empty()) return ArgCountError(fs, "accepts no arguments");
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
   auto problems = (*store)->Check();

@@ -11,7 +11,7 @@ int CmdTag(Context& ctx, const std::vector<std::string>& args) {
   fs.SetAliases({"berth image tag", "berth tag"});
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
-  if (fs.args().size() != 2) return ArgCountError(fs, "exactly 2 arguments");
+  if (fs.args().size() != 2) return ArgCountError(fs, "requires exactly 2 arguments");
   const std::string& source = fs.args()[0];
   const std::string& target = fs.args()[1];
   auto ref = image::ParseTagTarget(target);

@@ -14,7 +14,7 @@ int CmdVersion(Context& ctx, const std::vector<std::string>& args) {
   std::string* format = fs.String("format", 'f', "", "Format the output using the given Go template");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
-  if (!fs.args().empty()) return ArgCountError(fs, "no arguments");
+  if (!fs.args().empty()) return ArgCountError(fs, "accepts no arguments");
   Platform p = HostPlatform();
   std::string os_arch = p.os + "/" + p.architecture;
   Json client{{"Platform", Json{{"Name", "berth"}}},

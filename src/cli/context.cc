@@ -47,7 +47,7 @@ int ArgCountError(const FlagSet& fs, const std::string& requirement) {
   std::fflush(stdout);
   std::string usage = fs.use();
   std::string args = usage.find(' ') == std::string::npos ? "" : usage.substr(usage.find(' '));
-  std::fprintf(stderr, "\"%s\" requires %s.\n%s\n\nUsage:  %s%s\n\n%s\n", fs.command_path().c_str(),
+  std::fprintf(stderr, "\"%s\" %s.\n%s\n\nUsage:  %s%s\n\n%s\n", fs.command_path().c_str(),
                requirement.c_str(), fs.SeeHelp().c_str(), fs.command_path().c_str(), args.c_str(),
                fs.summary().c_str());
   return 1;

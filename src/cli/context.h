@@ -61,7 +61,8 @@ int UsageError(const FlagSet& fs, const std::string& msg);
 // Parses flags; on --help prints help (returns 0 via *exit); on error prints a
 // usage error (returns 125 via *exit). Returns true when the command should run.
 bool ParseFlags(FlagSet& fs, const std::vector<std::string>& args, int* exit);
-// Docker's argument-count errors: "\"berth tag\" requires exactly 2 arguments." + usage; 1.
+// Docker's argument-count errors: "\"berth tag\" <requirement>." + usage; exit 1.
+// requirement: "requires exactly 2 arguments", "accepts no arguments".
 int ArgCountError(const FlagSet& fs, const std::string& requirement);
 
 }  // namespace berth::cli
