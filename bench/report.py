@@ -17,6 +17,8 @@ TOOL_ORDER = ["berth", "docker", "podman", "skopeo", "floor"]
 def _secs(s):
     if s is None:
         return "-"
+    if s < 0.001:
+        return f"{s * 1e6:.1f}us"
     if s < 1:
         return f"{s * 1000:.1f}ms"
     return f"{s:.2f}s"
@@ -41,6 +43,7 @@ def _rss(r):
 def Table(records, ops):
     e2e = [r for r in records if r["tool"] != "micro"]
     order = ops + sorted({r["op"] for r in e2e} - set(ops))
+    floor = next((r for r in e2e if r["op"] == "pull floor: one pass"), None)
     rows = [("OPERATION", "TOOL", "RUNS", "MEDIAN", "MIN", "MAX", "PEAK RSS", "RATIO / NOTE")]
     for op in order:
         recs = sorted((r for r in e2e if r["op"] == op),
@@ -48,7 +51,10 @@ def Table(records, ops):
         berth = next((r for r in recs if r["tool"] == "berth"), None)
         for r in recs:
             if r["status"] == "ok":
-                extra = _ratio(berth, r) if r["tool"] != "berth" else ""
+                extra = _ratio(berth, r) if r["tool"] not in ("berth", "floor") else ""
+                if op == "pull" and floor and floor["status"] == "ok" and r["tool"] != "skopeo":
+                    extra = ", ".join(x for x in [extra, f"{r['median_s'] / floor['median_s']:.1f}x"
+                                                  " the one-pass floor"] if x)
                 rows.append((op, r["tool"], str(r["runs"]), _secs(r["median_s"]), _secs(r["min_s"]),
                              _secs(r["max_s"]), _rss(r), extra))
             else:
@@ -61,11 +67,12 @@ def Table(records, ops):
     if micro:
         lines += ["", "MICRO BENCHMARK".ljust(48) + "TIME/ITER      THROUGHPUT"]
         for r in micro:
-            tp = ""
+            tp = []
             if r.get("bytes_per_second"):
-                tp = f"{r['bytes_per_second'] / 1e6:.0f} MB/s"
-            elif r.get("items_per_second"):
-                tp = f"{r['items_per_second'] / 1e6:.2f} M items/s"
+                tp.append(f"{r['bytes_per_second'] / 1e6:.0f} MB/s")
+            if r.get("items_per_second"):
+                tp.append(f"{r['items_per_second']:,.0f} items/s")
+            tp = ", ".join(tp) if r["status"] == "ok" else f"{r['status']}: {r['note'][:60]}"
             lines.append(f"{r['op'][:47]:48}{_secs(r['median_s']):15}{tp}")
     return "\n".join(l.rstrip() for l in lines)
 
@@ -75,8 +82,9 @@ def Versions(versions, result):
     lines = [f"machine: {m['cores']} cores, {m['cpu']}, {m['mem_gb']} GB, Linux {m['kernel']}",
              f"inputs: base {result['inputs']['base_tar_bytes'] / 1e6:.0f} MB tar; image "
              f"{result['inputs']['image_tar_bytes'] / 1e6:.0f} MB in 4 layers "
-             f"({result['inputs']['image_gzip_bytes'] / 1e6:.0f} MB gzip); 1,000 tags; "
-             f"{result['runs']} timed runs + 1 warm-up"]
+             f"({result['inputs']['image_gzip_bytes'] / 1e6:.0f} MB gzip); 1,000 tags",
+             f"runs: light ops 1 warm-up + {result['runs']} timed; heavy ops up to "
+             f"{result['runs']} timed runs within the time budget (RUNS column)"]
     lines += [f"{k}: {v}" for k, v in versions.items()]
     return "\n".join(lines)
 

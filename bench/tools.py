@@ -106,7 +106,6 @@ def Podman(scratch):
 
     def cleanup():
         from services import UnmountUnder
-        subprocess.run(t.c("rmi", "-a", "-f"), env=t.env, capture_output=True)
         UnmountUnder(base_)
         shutil.rmtree(base_, ignore_errors=True)
     t.Cleanup = cleanup
