@@ -1,13 +1,14 @@
 // URL sources for import. The body goes to an anonymous temp file (O_TMPFILE)
 // in the store's tmp dir, so nothing is left behind if berth is killed.
+// libcurl is loaded on first use (image/curl_api.h).
 #include "image/url_source.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "base/file.h"
 #include "base/io.h"
+#include "image/curl_api.h"
 
 namespace berth::image {
 
@@ -29,20 +30,17 @@ Result<UniqueFd> DownloadToTemp(const std::string& url, const std::string& dir) 
   if (raw < 0) return ErrnoError("create temp file in " + dir);
   UniqueFd fd(raw);
   FdWriter w(fd.get());
-  CURL* curl = curl_easy_init();
-  if (!curl) return MakeError(Code::kInternal, "curl_easy_init failed");
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &w);
-  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "berth");
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(curl);
+  auto curl = TRY_CTX(CurlEasy::Create(), "Get \"" + url + "\"");
+  curl.Set(CURLOPT_URL, url.c_str());
+  curl.Set(CURLOPT_FOLLOWLOCATION, 1L);
+  curl.Set(CURLOPT_WRITEFUNCTION, &WriteBody);
+  curl.Set(CURLOPT_WRITEDATA, static_cast<void*>(&w));
+  curl.Set(CURLOPT_FAILONERROR, 1L);
+  curl.Set(CURLOPT_USERAGENT, "berth");
+  CURLcode rc = curl.Perform();
+  long status = curl.ResponseCode();
   if (rc != CURLE_OK) {
-    std::string why = curl_easy_strerror(rc);
+    std::string why = curl.StrError(rc);
     if (status >= 400) why = "HTTP status " + std::to_string(status);
     return MakeError(Code::kUnavailable, "Get \"" + url + "\": " + why);
   }
