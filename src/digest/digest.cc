@@ -2,6 +2,16 @@
 // named by one of these, so parsing is strict: lowercase hex, sha256 only.
 #include "digest/digest.h"
 
+// The SHA256_Init/Update/Final block API is deprecated in OpenSSL 3 in favour
+// of EVP, but it is still exported and is what keeps berth's startup fast:
+// EVP drags in the provider machinery (and, statically linked, most of
+// libcrypto, with its configuration loading on first use), while these pull
+// only the SHA-256 code, with the same assembly underneath.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
+#include <new>
+
 #include "base/strings.h"
 
 namespace berth {
@@ -38,24 +48,32 @@ Digest Digest::Of(std::string_view data) {
   return h.Finish();
 }
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+namespace {
+SHA256_CTX* Ctx(unsigned char* storage) {
+  return std::launder(reinterpret_cast<SHA256_CTX*>(storage));
+}
+}  // namespace
+
+Sha256::Sha256() {
+  static_assert(sizeof(SHA256_CTX) <= sizeof(ctx_) && alignof(SHA256_CTX) <= 8);
+  SHA256_Init(new (ctx_) SHA256_CTX);
+}
+Sha256::~Sha256() = default;  // SHA256_CTX is plain data
 
 void Sha256::Update(std::span<const std::byte> data) {
-  EVP_DigestUpdate(ctx_, data.data(), data.size());
+  SHA256_Update(Ctx(ctx_), data.data(), data.size());
   bytes_ += data.size();
 }
 
 Digest Sha256::Finish() {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx_, md, &len);
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256_Final(md, Ctx(ctx_));
   static const char kHex[] = "0123456789abcdef";
   std::string hex;
-  hex.reserve(len * 2);
-  for (unsigned i = 0; i < len; i++) {
-    hex += kHex[md[i] >> 4];
-    hex += kHex[md[i] & 15];
+  hex.reserve(2 * SHA256_DIGEST_LENGTH);
+  for (unsigned char b : md) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
   }
   return *Digest::FromHex(hex);
 }

@@ -2,9 +2,8 @@
 // streaming SHA-256 that produces one.
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <compare>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,7 +38,8 @@ class Digest {
   std::string hex_;
 };
 
-// Streaming SHA-256 (OpenSSL EVP).
+// Streaming SHA-256 (OpenSSL's SHA-256 block functions, SHA-NI/AVX2 where
+// the CPU has them).
 class Sha256 {
  public:
   Sha256();
@@ -54,7 +54,9 @@ class Sha256 {
   uint64_t bytes() const { return bytes_; }
 
  private:
-  EVP_MD_CTX* ctx_;
+  // OpenSSL's SHA256_CTX (112 bytes), kept opaque so that includers do not
+  // see OpenSSL; digest.cc checks that it fits.
+  alignas(8) unsigned char ctx_[112];
   uint64_t bytes_ = 0;
 };
 
