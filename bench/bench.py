@@ -125,7 +125,7 @@ def main():
     rec = Recorder(log)
     # Heavy ops get runs after their first only until this moment, shared among the tools;
     # the rest of the ten minutes is for the floor, the micro benchmarks and clean-up.
-    budget_end = started + (180 if args.quick else 420)
+    budget_end = started + (180 if args.quick else 390)
     suite = Suite(inp, src, push, run_dir, runs, runs, budget_end, rec)
     versions = {}
     log(f"measuring: light ops {runs} timed runs after 1 warm-up; heavy ops up to {runs} runs"
@@ -138,6 +138,7 @@ def main():
         left = names[names.index(tool.name):] if tool.name in names else [tool.name]
         share = weights.get(tool.name, 1.0) / sum(weights.get(n, 1.0) for n in left)
         suite.deadline = t0 + max(0.0, budget_end - t0) * share
+        suite.tool_start = t0
         versions[tool.name] = tool.version or tool.absent or ""
         fn(tool)
         log(f"  ({tool.name}: {time.monotonic() - t0:.0f}s)")
@@ -193,7 +194,7 @@ def main():
             rec.Add(op, "skopeo", "absent", note="not installed (./dev bench --with-peers)")
 
     log("measuring the pull floor ...")
-    MeasureFloor(src, "bench/big", inp["layers"], runs, rec)
+    MeasureFloor(src, "bench/big", inp["layers"], min(runs, 3), rec)
 
     micro = [] if args.skip_micro else report.RunMicro(args.build_dir, log)
     rec.records.extend(micro)

@@ -50,19 +50,26 @@ class Suite:
         self.runs = runs
         self.heavy_runs = heavy_runs
         self.deadline = deadline  # time.monotonic() after which heavy ops run once
+        self.tool_start = time.monotonic()
         self.rec = rec
         self.image_id = inputs["image_id"].split(":")[1]
         self.big = "bench/big:latest"
         self.pull_ref = f"{src.host}/bench/big:latest"
         self.push_ref = f"{push.host}/bench/pushed:latest"
 
-    def _Plan(self, heavy, timed, last_secs):
-        """True when another timed run should happen."""
+    HEAVY_OPS = 7  # import+rmi, load, save, push, pull, build (+ its uncached first build)
+
+    def _Plan(self, heavy, timed, last_secs, op_start):
+        """True when another timed run should happen: heavy ops repeat only while both the
+        tool's share of the budget and this op's slice of that share last."""
         if not heavy:
             return timed < self.runs
         if timed == 0:
             return True
-        return timed < self.heavy_runs and time.monotonic() + last_secs < self.deadline
+        now = time.monotonic()
+        op_slice = (self.deadline - self.tool_start) / self.HEAVY_OPS
+        return (timed < self.heavy_runs and now + last_secs < self.deadline and
+                now - op_start + last_secs <= op_slice)
 
     # One operation: (warm-up,) timed runs, each between untimed before/after steps.
     def Measure(self, tool, op, command, args, before=None, after=None, note="", needs=None,
@@ -76,7 +83,8 @@ class Suite:
         samples = []
         i = 0 if heavy else -1  # -1: the warm-up
         last = 0.0
-        while i < 0 or self._Plan(heavy, len(samples), last):
+        op_start = time.monotonic()
+        while i < 0 or self._Plan(heavy, len(samples), last, op_start):
             if before:
                 before(i)
             s = tool.Run(*args(i), rss=heavy)
@@ -121,7 +129,9 @@ class Suite:
             return
         has_rmi = tool.Supports("rmi")
         imports, rmis = [], []
-        while self._Plan(True, len(imports), imports[-1].secs if imports else 0.0):
+        op_start = time.monotonic()
+        while self._Plan(True, len(imports), imports[-1].secs + rmis[-1].secs if rmis else
+                         (imports[-1].secs if imports else 0.0), op_start):
             s = tool.Run("import", base, "bench/base:latest", rss=True)
             if not s.ok:
                 self.rec.Add("import", tool, "failed", note=f"exit {s.rc}: {s.err}")
