@@ -216,7 +216,7 @@ std::string FlagSet::Help() const {
   if (!lines.empty()) {
     out += "\nOptions:\n";
     for (auto& [line, usage] : lines) {
-      out += line + std::string(maxlen - line.size() + 2, ' ') + usage + "\n";
+      out += line + std::string(maxlen - line.size() + 3, ' ') + usage + "\n";
     }
   }
   return out;
