@@ -71,3 +71,13 @@ TEST(Io, CopyThroughStrings) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+TEST(Clock, FormatUtc) {
+  EXPECT_EQ(FormatUtc(1700000000123456789, "%Y-%m-%d %H:%M:%S +0000 UTC"), "2023-11-14 22:13:20 +0000 UTC");
+}
+
+}  // namespace
+}  // namespace berth

@@ -36,6 +36,15 @@ std::string FormatRfc3339Nano(int64_t nanos) {
   return out;
 }
 
+std::string FormatUtc(int64_t nanos, const char* strftime_format) {
+  time_t t = static_cast<time_t>(nanos / 1000000000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[128];
+  size_t n = strftime(buf, sizeof buf, strftime_format, &tm);
+  return std::string(buf, n);
+}
+
 static bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
   if (pos + n > s.size()) return false;
   out = 0;

@@ -1,6 +1,4 @@
 // `berth history`: one row per layer, newest first.
-#include <ctime>
-
 #include "base/clock.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
@@ -26,14 +24,7 @@ std::string Ellipsis(const std::string& s, size_t max) {
   return s.substr(0, starts[max - 1]) + "…";
 }
 
-std::string Rfc3339Seconds(int64_t ns) {
-  time_t t = static_cast<time_t>(ns / 1000000000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string Rfc3339Seconds(int64_t ns) { return FormatUtc(ns, "%Y-%m-%dT%H:%M:%SZ"); }
 
 }  // namespace
 

@@ -1,5 +1,4 @@
 // `berth images` / `berth image ls`: Docker's image table.
-#include <ctime>
 #include <map>
 
 #include "base/clock.h"
@@ -18,14 +17,7 @@ constexpr const char* kDigests =
     "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
 
 // Go's time.Time.String() for a UTC instant: "2023-11-14 22:13:20 +0000 UTC".
-std::string GoTimeString(int64_t ns) {
-  time_t t = static_cast<time_t>(ns / 1000000000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[64];
-  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
-  return buf;
-}
+std::string GoTimeString(int64_t ns) { return FormatUtc(ns, "%Y-%m-%d %H:%M:%S +0000 UTC"); }
 
 struct RowKey {
   std::string repo, tag, digest;

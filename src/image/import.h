@@ -15,15 +15,15 @@ namespace berth::image {
 
 struct ImportOptions {
   std::vector<std::string> changes;  // -c lines (see changes.h)
-  std::string message;               // -m; default "Imported from <source>"
-  std::optional<Platform> platform;  // default: the host's
+  std::string message{};               // -m; default "Imported from <source>"
+  std::optional<Platform> platform{};  // default: the host's
   std::string source = "-";          // "-" for files and stdin, else the URL
-  std::optional<Reference> tag;      // REPOSITORY[:TAG], already defaulted to :latest
+  std::optional<Reference> tag{};      // REPOSITORY[:TAG], already defaulted to :latest
 };
 
 struct ImportResult {
-  Digest id;
-  std::string compression;  // of the input: "none", "gzip", ...
+  Digest id{};
+  std::string compression{};  // of the input: "none", "gzip", ...
   int64_t size = 0;         // Docker's image size
 };
 

@@ -12,19 +12,19 @@
 namespace berth::image {
 
 struct ImageSummary {
-  Digest id;
-  std::vector<std::string> repo_tags;     // familiar: "ubuntu:18.04"
-  std::vector<std::string> repo_digests;  // familiar: "ubuntu@sha256:..."
+  Digest id{};
+  std::vector<std::string> repo_tags{};     // familiar: "ubuntu:18.04"
+  std::vector<std::string> repo_digests{};  // familiar: "ubuntu@sha256:..."
   int64_t created = 0;                    // ns
   int64_t size = 0;
-  std::string parent;
+  std::string parent{};
   bool dangling = false;  // no tags and no repo digests
   int containers = -1;    // -1: not computed (Docker's default)
 };
 
 struct ListOptions {
   bool all = false;                  // -a: include intermediate images
-  std::vector<std::string> filters;  // "key=value" as given to -f
+  std::vector<std::string> filters{};  // "key=value" as given to -f
 };
 
 // Lists images newest first. Filters as Docker: dangling=true|false,

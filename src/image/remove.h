@@ -12,8 +12,8 @@ namespace berth::image {
 
 // One line of Docker's output: exactly one of the two is set.
 struct DeleteItem {
-  std::string untagged;  // familiar reference: "ubuntu:latest", "ubuntu@sha256:..."
-  std::string deleted;   // "sha256:..." image id or layer chain id
+  std::string untagged{};  // familiar reference: "ubuntu:latest", "ubuntu@sha256:..."
+  std::string deleted{};   // "sha256:..." image id or layer chain id
 };
 
 struct RemoveOptions {
@@ -33,11 +33,11 @@ Result<std::vector<DeleteItem>> RemoveImage(store::Store& store, std::string_vie
 
 struct PruneOptions {
   bool all = false;                  // -a: every image without a container
-  std::vector<std::string> filters;  // until=, label=, label!=
+  std::vector<std::string> filters{};  // until=, label=, label!=
 };
 
 struct PruneReport {
-  std::vector<DeleteItem> items;
+  std::vector<DeleteItem> items{};
   int64_t reclaimed = 0;  // bytes of the layers deleted
 };
 

@@ -18,12 +18,12 @@ namespace berth::image {
 Result<Json> InspectImage(store::Store& store, const Digest& id);
 
 struct HistoryRow {
-  std::string id;  // "sha256:..." or "<missing>"
+  std::string id{};  // "sha256:..." or "<missing>"
   int64_t created = 0;  // ns; 0 when unknown
-  std::string created_by;
+  std::string created_by{};
   int64_t size = 0;
-  std::string comment;
-  std::vector<std::string> tags;  // familiar tags of id, for the top row
+  std::string comment{};
+  std::vector<std::string> tags{};  // familiar tags of id, for the top row
 };
 
 // One row per history entry, newest first; the top row carries the image id,

@@ -22,47 +22,47 @@ namespace berth::store {
 inline constexpr int kSchemaVersion = 1;
 
 struct LayerRecord {
-  Digest diff_id;           // sha256 of the uncompressed layer tar
-  Digest chain_id;          // key of the layer's snapshot
-  Digest blob;              // compressed blob digest, as in the manifest
-  std::string media_type;   // media type of blob
+  Digest diff_id{};           // sha256 of the uncompressed layer tar
+  Digest chain_id{};          // key of the layer's snapshot
+  Digest blob{};              // compressed blob digest, as in the manifest
+  std::string media_type{};   // media type of blob
   int64_t blob_size = 0;
 
   bool operator==(const LayerRecord&) const = default;
 };
 
 struct ImageRecord {
-  Digest id;                               // config blob digest
-  std::optional<Digest> manifest_digest;   // manifest blob, when there is one
+  Digest id{};                               // config blob digest
+  std::optional<Digest> manifest_digest{};   // manifest blob, when there is one
   int64_t created = 0;                     // ns from the config, 0 if none
   int64_t added = 0;                       // ns when stored
   int64_t size = 0;                        // sum of layer sizes
-  std::string parent;                      // parent image id for build/commit, "" if none
-  std::vector<LayerRecord> layers;         // base layer first
+  std::string parent{};                      // parent image id for build/commit, "" if none
+  std::vector<LayerRecord> layers{};         // base layer first
 
   bool operator==(const ImageRecord&) const = default;
 };
 
 struct TagRecord {
-  std::string name;  // full normalized "docker.io/library/ubuntu:latest"; opaque here
-  Digest image_id;
+  std::string name{};  // full normalized "docker.io/library/ubuntu:latest"; opaque here
+  Digest image_id{};
   int64_t tagged_at = 0;
 
   bool operator==(const TagRecord&) const = default;
 };
 
 struct RepoDigestRecord {
-  std::string name;  // "docker.io/library/ubuntu@sha256:..."
-  Digest image_id;
+  std::string name{};  // "docker.io/library/ubuntu@sha256:..."
+  Digest image_id{};
 
   bool operator==(const RepoDigestRecord&) const = default;
 };
 
 // What a snapshot is: written by Snapshots::Commit.
 struct SnapshotRecord {
-  Digest chain_id;
-  Digest diff_id;
-  std::optional<Digest> parent;  // parent chain id; nullopt for a base layer
+  Digest chain_id{};
+  Digest diff_id{};
+  std::optional<Digest> parent{};  // parent chain id; nullopt for a base layer
   int64_t size = 0;              // bytes as Docker counts them (files + symlink targets)
 
   bool operator==(const SnapshotRecord&) const = default;
