@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -82,14 +84,41 @@ Status MkdirAll(const std::string& path, int mode) {
   return Ok();
 }
 
-Status RemoveAll(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory) {
-    return MakeError(Code::kInternal, "remove " + path + ": " + ec.message());
+Status RemoveTreeAt(int dirfd, const std::string& name) {
+  // Most entries are not directories: one unlinkat settles them.
+  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return Ok();
+  if (errno != EISDIR) return ErrnoError("unlink " + name);
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? Ok() : ErrnoError("open " + name);
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return ErrnoError("opendir " + name);
+  }
+  Status st = Ok();
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n == "." || n == "..") continue;
+    // d_type spares a stat; DT_UNKNOWN falls back to the unlink-first probe.
+    if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) {
+      if (::unlinkat(::dirfd(d), e->d_name, 0) == 0 || errno == ENOENT) continue;
+      if (errno != EISDIR) {
+        st = ErrnoError("unlink " + std::string(n));
+        break;
+      }
+    }
+    st = RemoveTreeAt(::dirfd(d), std::string(n));
+    if (!st.ok()) break;
+  }
+  ::closedir(d);
+  if (!st.ok()) return st;
+  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+    return ErrnoError("rmdir " + name);
   }
   return Ok();
 }
+
+Status RemoveAll(const std::string& path) { return RemoveTreeAt(AT_FDCWD, path); }
 
 bool PathExists(const std::string& path) {
   struct stat st;

@@ -29,6 +29,10 @@ Status MkdirAll(const std::string& path, int mode = 0755);
 // rm -rf; succeeds when the path does not exist. Never follows symlinks.
 Status RemoveAll(const std::string& path);
 
+// rm -rf of name relative to dirfd (AT_FDCWD for paths), fd-relative all the
+// way down so a concurrent rename cannot redirect it. Absent is success.
+Status RemoveTreeAt(int dirfd, const std::string& name);
+
 bool PathExists(const std::string& path);
 
 // Creates a fresh directory "<parent>/<prefix>XXXXXX"; returns its path.

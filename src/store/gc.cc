@@ -88,7 +88,7 @@ Result<GcStats> SweepUnreferenced(ContentStore& content, Snapshots& snapshots,
       live_ids.insert(std::to_string(r.id));
       continue;
     }
-    int64_t bytes = UsageOf(snapshots.FsDir(r.id));
+    int64_t bytes = r.record.size;  // recorded at commit; no second walk of the tree
     TRY_CTX(snapshots.Delete(r.record.chain_id), "garbage collection");
     stats.snapshots_removed.push_back(r.record.chain_id);
     stats.bytes_reclaimed += bytes;

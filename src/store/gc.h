@@ -19,7 +19,7 @@ struct GcStats {
   std::vector<Digest> blobs_removed;       // unreferenced blobs
   std::vector<Digest> snapshots_removed;   // unreferenced snapshots (row + dir)
   std::vector<std::string> dirs_removed;   // stale ingest dirs, snapshot dirs without a row
-  int64_t bytes_reclaimed = 0;             // apparent size of everything removed
+  int64_t bytes_reclaimed = 0;  // blobs and stray dirs by apparent size, snapshots by recorded size
 };
 
 // Roots are every image row: its config blob, manifest blob, layer blobs and

@@ -116,41 +116,4 @@ Result<UniqueFd> RootFs::OpenDir(std::span<const std::string> path, bool create)
   return cur;
 }
 
-Status RemoveTreeAt(int dirfd, const std::string& name) {
-  struct stat st;
-  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno == ENOENT) return Ok();
-    return ErrnoError("stat " + name);
-  }
-  if (S_ISDIR(st.st_mode)) {
-    int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return ErrnoError("open " + name);
-    DIR* d = ::fdopendir(fd);
-    if (!d) {
-      ::close(fd);
-      return ErrnoError("opendir " + name);
-    }
-    std::vector<std::string> children;
-    while (struct dirent* e = ::readdir(d)) {
-      std::string_view n = e->d_name;
-      if (n != "." && n != "..") children.emplace_back(n);
-    }
-    Status st_children = Ok();
-    for (const auto& c : children) {
-      st_children = RemoveTreeAt(::dirfd(d), c);
-      if (!st_children.ok()) break;
-    }
-    ::closedir(d);
-    if (!st_children.ok()) return st_children;
-    if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-      return ErrnoError("rmdir " + name);
-    }
-    return Ok();
-  }
-  if (::unlinkat(dirfd, name.c_str(), 0) != 0 && errno != ENOENT) {
-    return ErrnoError("unlink " + name);
-  }
-  return Ok();
-}
-
 }  // namespace berth

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/fd.h"
+#include "base/file.h"  // RemoveTreeAt
 #include "base/result.h"
 
 namespace berth {
@@ -50,8 +51,5 @@ class RootFs {
   std::string dir_;
 };
 
-// Removes dirfd/name and, when it is a directory, everything below it; never follows
-// symlinks. Succeeds when name does not exist.
-Status RemoveTreeAt(int dirfd, const std::string& name);
 
 }  // namespace berth
