@@ -1,4 +1,5 @@
-// SHA-256 throughput: berth's streaming Sha256 (OpenSSL EVP underneath) against a
+// SHA-256 throughput: berth's streaming Sha256 (OpenSSL's SHA256_* block functions,
+// SHA-NI where the CPU has it) against a
 // raw one-shot EVP_Digest baseline, so any overhead of the wrapper shows up. Every
 // byte berth stores or pulls is hashed at least once; this is the ceiling for it.
 #include <benchmark/benchmark.h>
