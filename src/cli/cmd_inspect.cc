@@ -50,7 +50,7 @@ int Inspect(Context& ctx, const std::vector<std::string>& args, bool images_only
   if (format->empty()) {
     Json arr = Json::array();
     for (auto& f : found) arr.push_back(std::move(f));
-    Print(arr.dump(4) + "\n");
+    Print(DumpJson(arr, 4) + "\n");  // Go's escaping of <, >, &, as docker prints
   } else {
     auto out = RenderEach(*format, found);
     if (!out.ok()) return TemplateFail(out.error());

@@ -13,6 +13,8 @@ namespace {
 
 // Marks template parse errors so TemplateFail can give them exit 64.
 constexpr std::string_view kParsePrefix = "template parsing error: ";
+// docker/cli's JSONFormat: `--format json` is this template (no HTML escaping).
+constexpr const char* kJsonFormat = "{{json .}}";
 
 Result<Template> ParseTemplate(const std::string& text) {
   auto t = Template::Parse(text);
@@ -25,11 +27,8 @@ Result<Template> ParseTemplate(const std::string& text) {
 Result<std::string> RenderRows(const std::string& format, const std::string& default_format,
                                const std::vector<Json>& rows, const Json& headers) {
   std::string f = format.empty() || format == "table" ? default_format : format;
+  if (f == "json") f = kJsonFormat;
   std::string out;
-  if (f == "json") {
-    for (const auto& r : rows) out += DumpJson(r) + "\n";
-    return out;
-  }
   bool table = IsTableFormat(f);
   std::string body = ExpandEscapes(table ? StripTablePrefix(f) : f);
   Template t = TRY(ParseTemplate(body));
@@ -45,11 +44,7 @@ Result<std::string> RenderRows(const std::string& format, const std::string& def
 
 Result<std::string> RenderEach(const std::string& format, const std::vector<Json>& values) {
   std::string out;
-  if (format == "json") {
-    for (const auto& v : values) out += DumpJson(v) + "\n";
-    return out;
-  }
-  Template t = TRY(ParseTemplate(ExpandEscapes(format)));
+  Template t = TRY(ParseTemplate(ExpandEscapes(format == "json" ? kJsonFormat : format)));
   for (const auto& v : values) out += TRY(t.Execute(v)) + "\n";
   return out;
 }

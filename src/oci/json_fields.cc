@@ -29,8 +29,8 @@ Result<Json> ParseJsonObject(std::string_view text, std::string_view what) {
   return j;
 }
 
-std::string DumpJson(const Json& j) {
-  std::string raw = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+std::string DumpJson(const Json& j, int indent) {
+  std::string raw = j.dump(indent, ' ', false, Json::error_handler_t::replace);
   std::string out;
   out.reserve(raw.size());
   for (size_t i = 0; i < raw.size(); i++) {

@@ -27,7 +27,7 @@ Result<Json> ParseJsonObject(std::string_view text, std::string_view what);
 // Compact serialization the way Go's encoding/json writes it: no spaces,
 // "<", ">", "&", U+2028 and U+2029 escaped as \uXXXX, invalid UTF-8 replaced
 // by U+FFFD. Never throws.
-std::string DumpJson(const Json& j);
+std::string DumpJson(const Json& j, int indent = -1);  // indent >= 0: pretty, as json.MarshalIndent
 
 // Reads the fields of one object. Every getter leaves out untouched when the
 // key is absent or null (as Go does) and returns InvalidArgument

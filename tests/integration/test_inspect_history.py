@@ -24,6 +24,15 @@ class InspectTest(BerthTest):
         self.assertEqual(self.inspect(iid[7:15])["Id"], iid)  # id prefix
         self.assertEqual(self.inspect(iid)["Id"], iid)
 
+    def test_go_escaping_like_docker(self):
+        self.ok("import", "-c", "LABEL a=<b>&c", self.busybox_tar(), "esc")
+        raw = self.ok("inspect", "esc").out
+        self.assertIn('"a": "\\u003cb\\u003e\\u0026c"', raw)
+        self.assertEqual(self.inspect("esc")["Config"]["Labels"], {"a": "<b>&c"})
+        # --format json / {{json}} do not escape (docker's template func)
+        self.assertEqual(self.ok("inspect", "-f", "{{json .Config.Labels}}", "esc").out,
+                         '{"a":"<b>&c"}\n')
+
     def test_format_and_errors(self):
         iid = self.import_busybox()
         self.assertEqual(self.ok("inspect", "-f", "{{.Id}}", "busybox").out, iid + "\n")
