@@ -63,6 +63,7 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
       !Digits(s, 17, 2, se)) {
     return std::nullopt;
   }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
   size_t pos = 19;
   int64_t frac = 0;
   if (pos < s.size() && s[pos] == '.') {
