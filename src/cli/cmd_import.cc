@@ -1,5 +1,6 @@
 // `berth import file|URL|- [REPOSITORY[:TAG]]`.
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 
@@ -7,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "image/changes.h"
 #include "image/import.h"
 #include "image/resolve.h"
 #include "image/url_source.h"
@@ -31,6 +33,8 @@ int CmdImport(Context& ctx, const std::vector<std::string>& args) {
     if (!p.ok()) return Fail(p.error());
     opts.platform = *p;
   }
+  ContainerConfig checked;  // refuse a bad -c before reading any input
+  if (Status st = image::ApplyChanges(opts.changes, checked); !st.ok()) return Fail(st.error());
   if (fs.args().size() == 2) {
     auto ref = image::ParseTagTarget(fs.args()[1]);
     if (!ref.ok()) return Fail(ref.error().message);
@@ -51,11 +55,15 @@ int CmdImport(Context& ctx, const std::vector<std::string>& args) {
   } else {
     auto f = OpenFile(src, O_RDONLY);
     if (!f.ok()) return Fail(f.error());
+    struct stat st;
+    if (::fstat(f->get(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      return Fail("Error: read " + src + ": is a directory");
+    }
     fd = std::move(*f);
   }
   FdReader reader(std::move(fd));
   auto res = image::Import(**store, reader, opts);
-  if (!res.ok()) return Fail(res.error());
+  if (!res.ok()) return Fail(src == "-" ? res.error() : res.error().Wrap(src));
   Print(res->id.str() + "\n");
   return 0;
 }

@@ -78,6 +78,16 @@ class ImportTest(BerthTest):
         self.assertEqual(r.err, "Error: run is not a valid change command\n")
         self.assertEqual(self.ok("images", "-a", "-q").out, "")
 
+    def test_errors_name_the_input(self):
+        r = self.fails("import", self.tmp)
+        self.assertEqual(r.err, f"Error: read {self.tmp}: is a directory\n")
+        garbage = os.path.join(self.tmp, "garbage.bin")
+        with open(garbage, "wb") as f:
+            f.write(os.urandom(4096))
+        r = self.fails("import", garbage, "g:1")
+        self.assertTrue(r.err.startswith(f"Error: {garbage}: "), r.err)
+        self.assertEqual(self.ok("images", "-aq").out, "")
+
     def test_missing_file(self):
         r = self.fails("import", os.path.join(self.tmp, "nope.tar"))
         self.assertIn("nope.tar", r.err)
