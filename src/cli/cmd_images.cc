@@ -88,9 +88,10 @@ int CmdImages(Context& ctx, const std::vector<std::string>& args) {
   for (const auto& s : *images) {
     std::string id = *no_trunc ? s.id.str() : s.id.Short();
     std::string size = HumanSize(static_cast<double>(s.size));
+    std::string created_at = GoTimeString(s.created), since = TimeAgo(s.created, now);
     for (const auto& k : RowsOf(s, *digests || (format->find("{{.Digest}}") != std::string::npos))) {
-      rows.push_back(Json{{"Containers", "N/A"}, {"CreatedAt", GoTimeString(s.created)},
-                          {"CreatedSince", TimeAgo(s.created, now)}, {"Digest", k.digest},
+      rows.push_back(Json{{"Containers", "N/A"}, {"CreatedAt", created_at},
+                          {"CreatedSince", since}, {"Digest", k.digest},
                           {"ID", id}, {"Repository", k.repo}, {"SharedSize", "N/A"},
                           {"Size", size}, {"Tag", k.tag}, {"UniqueSize", "N/A"},
                           {"VirtualSize", size}});
