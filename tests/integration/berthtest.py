@@ -61,15 +61,24 @@ def tar_dir(src, dest, compression=None):
     return dest
 
 
-def make_tar(dest, entries):
-    """Writes a tar from (TarInfo, bytes-or-None) pairs, exactly as given."""
-    with tarfile.open(dest, "w", format=tarfile.PAX_FORMAT) as t:
+def tar_bytes(entries):
+    """A tar from (TarInfo, bytes-or-None) pairs, exactly as given: PAX
+    headers, names not cleaned."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
         for info, data in entries:
             if data is not None:
                 info.size = len(data)
                 t.addfile(info, io.BytesIO(data))
             else:
                 t.addfile(info)
+    return buf.getvalue()
+
+
+def make_tar(dest, entries):
+    """Writes tar_bytes(entries) to dest."""
+    with open(dest, "wb") as f:
+        f.write(tar_bytes(entries))
     return dest
 
 

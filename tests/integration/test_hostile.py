@@ -12,7 +12,6 @@ inside the image's snapshot where the confinement rules put them. Successful
 images are removed again, and removing them must not follow their symlinks out.
 """
 import gzip
-import io
 import json
 import os
 import random
@@ -21,7 +20,7 @@ import tarfile
 import unittest
 
 import berthtest
-from berthtest import (BerthTest, assert_store_clean, entry_state,
+from berthtest import (BerthTest, tar_bytes, assert_store_clean, entry_state,
                        store_listing, store_problems, tree_state)
 
 # The tests chdir into a watched scratch dir: keep the binary's path absolute.
@@ -57,19 +56,6 @@ def H(name, target):
     return (_info(name, tarfile.LNKTYPE, linkname=target, mode=0o644), None)
 
 
-def raw_tar(entries):
-    """A tar exactly as given: PAX headers, names not cleaned, no end check."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
-        for info, data in entries:
-            if data is not None:
-                info.size = len(data)
-                t.addfile(info, io.BytesIO(data))
-            else:
-                t.addfile(info)
-    return buf.getvalue()
-
-
 def tar_names(entries):
     """Every path component used by the entries' names and link targets."""
     names = set()
@@ -87,7 +73,7 @@ class Case:
         self.name = name
         self.expect = expect
         self.entries = entries
-        self.data = data if data is not None else raw_tar(entries)
+        self.data = data if data is not None else tar_bytes(entries)
         self.check = check
         self.names = set(names) | (tar_names(entries) if entries else set())
 
@@ -278,13 +264,13 @@ class HostileImportTest(BerthTest):
         mid = _info("mid", tarfile.REGTYPE, mode=0o644)
         mid.size = 1 << 20
         cases.append(Case("1 MiB declared, 100 bytes given", "fail",
-                          data=raw_tar([F("first", b"ok")])[:1024]
+                          data=tar_bytes([F("first", b"ok")])[:1024]
                           + mid.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
                           + b"z" * 100, names=["first", "mid"]))
         cases.append(Case("garbage bytes", "fail", data=random.Random(7).randbytes(64 << 10)))
         cases.append(Case("garbage text", "fail", data=b"this is not a tar file\n" * 200))
         cases.append(Case("empty file", "either", data=b""))
-        payload = raw_tar([F(f"f{i}", random.Random(i).randbytes(20000)) for i in range(8)])
+        payload = tar_bytes([F(f"f{i}", random.Random(i).randbytes(20000)) for i in range(8)])
         gz = gzip.compress(payload)
         cases.append(Case("truncated gzip", "fail", data=gz[: len(gz) // 2],
                           names=[f"f{i}" for i in range(8)]))
@@ -352,7 +338,7 @@ class HostileImportTest(BerthTest):
         names = tar_names(entries)
         host0, out0 = self.host_state(names), self.outside_state()
         images0 = self.images()
-        r = self.berth("import", "-", "hostile:stdin", stdin=raw_tar(entries))
+        r = self.berth("import", "-", "hostile:stdin", stdin=tar_bytes(entries))
         self.assertEqual(r.code, 1, r)
         self.assertEqual(r.err.count("\n"), 1, r.err)
         self.assertTrue(r.err.startswith("Error: "), r.err)

@@ -4,7 +4,7 @@ import os
 import subprocess
 import tarfile
 
-from berthtest import BerthTest, busybox_size
+from berthtest import BerthTest, busybox_size, make_tar
 
 
 class ImportTest(BerthTest):
@@ -105,14 +105,9 @@ class ImportTest(BerthTest):
 
     def test_saved_archive_is_pointed_to_load(self):
         # What `docker save` writes: manifest.json + repositories at the top.
-        arch = os.path.join(self.tmp, "saved.tar")
-        with tarfile.open(arch, "w") as t:
-            for name, data in [("manifest.json", b"[]"), ("repositories", b"{}"),
-                               ("abc/layer.tar", b"")]:
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                import io
-                t.addfile(info, io.BytesIO(data))
+        arch = make_tar(os.path.join(self.tmp, "saved.tar"),
+                        [(tarfile.TarInfo(name), data) for name, data in
+                         [("manifest.json", b"[]"), ("repositories", b"{}"), ("abc/layer.tar", b"")]])
         r = self.fails("import", arch, "top:v1")
         self.assertIn("load", r.err)
         self.assertIn("image archive", r.err)
