@@ -77,10 +77,19 @@ Status WriteFileAtomic(const std::string& path, std::string_view content, int mo
 }
 
 Status MkdirAll(const std::string& path, int mode) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) return MakeError(Code::kInternal, "mkdir " + path + ": " + ec.message());
-  (void)mode;
+  if (path.empty()) return MakeError(Code::kInvalidArgument, "mkdir: empty path");
+  // Each missing component, parents first; mode (less the umask) for each.
+  for (size_t pos = path.find('/', 1);; pos = path.find('/', pos + 1)) {
+    std::string part = pos == std::string::npos ? path : path.substr(0, pos);
+    if (!part.empty() && part.back() != '/' && ::mkdir(part.c_str(), mode) != 0 &&
+        errno != EEXIST) {
+      return ErrnoError("mkdir " + part);
+    }
+    if (pos == std::string::npos) break;
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoError("mkdir " + path);
+  if (!S_ISDIR(st.st_mode)) return MakeError(Code::kAlreadyExists, "mkdir " + path + ": not a directory");
   return Ok();
 }
 

@@ -23,7 +23,8 @@ Status WriteFileAtomic(const std::string& path, std::string_view content, int mo
 // fsync of a directory (after a rename or unlink inside it).
 Status SyncDir(const std::string& dir);
 
-// mkdir -p with the given mode for directories it creates.
+// mkdir -p with the given mode (less the umask) for directories it creates.
+// AlreadyExists when path exists and is not a directory.
 Status MkdirAll(const std::string& path, int mode = 0755);
 
 // rm -rf; succeeds when the path does not exist. Never follows symlinks.

@@ -63,8 +63,13 @@ int CmdImport(Context& ctx, const std::vector<std::string>& args) {
   }
   FdReader reader(std::move(fd));
   auto res = image::Import(**store, reader, opts);
-  if (!res.ok()) return Fail(src == "-" ? res.error() : res.error().Wrap(src));
+  if (!res.ok()) {
+    int status = Fail(src == "-" ? res.error() : res.error().Wrap(src));
+    ctx.CollectGarbage(true);  // what the failed import committed before failing
+    return status;
+  }
   Print(res->id.str() + "\n");
+  ctx.CollectGarbage(false);
   return 0;
 }
 

@@ -36,7 +36,7 @@ int CmdRmi(Context& ctx, const std::vector<std::string>& args) {
     }
     Print(out);
   }
-  if (deleted_any) image::CollectGarbageQuietly(**store);
+  ctx.CollectGarbage(deleted_any);
   return status;
 }
 
@@ -71,9 +71,12 @@ int CmdPrune(Context& ctx, const std::vector<std::string>& args) {
       out += it.untagged.empty() ? "deleted: " + it.deleted + "\n" : "untagged: " + it.untagged + "\n";
     }
     out += "\n";
-    image::CollectGarbageQuietly(**store);
   }
-  out += "Total reclaimed space: " + HumanSizeWithPrecision(static_cast<double>(report->reclaimed), 4) + "\n";
+  // Docker counts the deleted images' layers; berth adds what interrupted
+  // commands had left behind, which this prune frees too.
+  int64_t leftovers = ctx.CollectGarbage(true);
+  out += "Total reclaimed space: " +
+         HumanSizeWithPrecision(static_cast<double>(report->reclaimed + leftovers), 4) + "\n";
   Print(out);
   return 0;
 }

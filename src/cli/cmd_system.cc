@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "format/units.h"
 
 namespace berth::cli {
 
@@ -16,14 +17,20 @@ int Check(Context& ctx, const std::vector<std::string>& args) {
   if (!fs.args().empty()) return ArgCountError(fs, "accepts no arguments");
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
-  auto problems = (*store)->Check();
-  if (!problems.ok()) return Fail(problems.error());
-  if (problems->empty()) {
-    Print("store is consistent\n");
+  auto report = (*store)->Check();
+  if (!report.ok()) return Fail(report.error());
+  std::string reclaimable =
+      HumanSizeWithPrecision(static_cast<double>(report->reclaimable_bytes), 4) + " reclaimable";
+  if (report->reclaimable_bytes > 0) {
+    reclaimable += " (freed by the next `berth image prune`, or by any command that deletes)";
+  }
+  if (report->problems.empty()) {
+    Print("store is consistent; " + reclaimable + "\n");
     return 0;
   }
   std::fflush(stdout);
-  for (const auto& p : *problems) std::fprintf(stderr, "%s\n", p.c_str());
+  for (const auto& p : report->problems) std::fprintf(stderr, "%s\n", p.c_str());
+  Print(reclaimable + "\n");
   return 1;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/flags.h"
+#include "image/remove.h"
 
 namespace berth::cli {
 
@@ -13,6 +14,15 @@ Result<store::Store*> Context::Store() {
     store_ = TRY(store::Store::Open(globals_.root));
   }
   return store_.get();
+}
+
+int64_t Context::CollectGarbage(bool always) {
+  if (!store_) return 0;
+  store::GcStats stats = image::CollectGarbage(*store_, always);
+  for (const std::string& problem : stats.errors) {
+    std::fprintf(stderr, "Warning: garbage collection: %s (retried next time)\n", problem.c_str());
+  }
+  return stats.stray_bytes;
 }
 
 int Fail(const std::string& msg) {

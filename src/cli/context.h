@@ -29,6 +29,12 @@ class Context {
   void set_command_path(std::string p) { command_path_ = std::move(p); }
   // Opens the store on first call; later calls return the same one.
   Result<store::Store*> Store();
+  // Ends a command that writes: collects garbage when the command may have
+  // left some (always: it deleted something or failed after writing), and
+  // prints what could not be freed as warnings on stderr. No-op when the
+  // store was never opened. Returns the bytes freed that no image row
+  // described (what interrupted commands left).
+  int64_t CollectGarbage(bool always);
 
   // Program name used in help and messages ("docker" for alias users reads
   // naturally, but berth names itself).

@@ -6,10 +6,12 @@
 //   4. record image and tag in one metadata transaction.
 #include "image/import.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/strings.h"
 #include "compress/compression.h"
 #include "digest/digest.h"
 #include "image/changes.h"
@@ -68,18 +70,32 @@ bool LooksLikeImageArchive(const std::string& dir) {
          (PathExists(JoinPath(dir, "repositories")) || PathExists(JoinPath(dir, "oci-layout")));
 }
 
+// The cap on the stored blob: BERTH_MAX_BLOB_BYTES, else the store's default.
+Result<int64_t> MaxBlobBytes() {
+  const char* env = std::getenv("BERTH_MAX_BLOB_BYTES");
+  if (env == nullptr || *env == '\0') return store::kDefaultMaxBlobBytes;
+  auto v = ParseInt(env);
+  if (!v || *v <= 0) {
+    return MakeError(Code::kInvalidArgument,
+                     "BERTH_MAX_BLOB_BYTES=" + std::string(env) + " is not a positive number of bytes");
+  }
+  return *v;
+}
+
 struct Layer {
   store::LayerRecord record;
   int64_t size = 0;
 };
 
-// Step 1 and 2: one pass over the input, then the blob and snapshot commits.
-Result<Layer> StoreLayer(store::Store& store, Reader& src, Compression* detected) {
+// Step 1 and 2: one pass over the input, then the blob and snapshot commits,
+// both protected by the import's lease until the image row refers to them.
+Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, Reader& src,
+                         Compression* detected) {
   std::string head = TRY(ReadHead(src, 8));
   Compression c = DetectCompression(AsBytes(head));
   *detected = c;
   PrefixReader input(std::move(head), src);
-  auto blob = TRY(store.content().NewWriter());
+  auto blob = TRY(store.content().NewWriter({.lease = &lease, .max_size = TRY(MaxBlobBytes())}));
   bool recompress = c == Compression::kBzip2 || c == Compression::kXz;
   Compression stored = recompress ? Compression::kGzip : c;
 
@@ -104,7 +120,8 @@ Result<Layer> StoreLayer(store::Store& store, Reader& src, Compression* detected
   TRY(store.snapshots().Commit(std::move(staging),
                                store::SnapshotRecord{.chain_id = diff_id,
                                                      .diff_id = diff_id,
-                                                     .size = static_cast<int64_t>(stats.size)}));
+                                                     .size = static_cast<int64_t>(stats.size)},
+                               &lease));
   return Layer{.record = {.diff_id = diff_id,
                           .chain_id = diff_id,
                           .blob = info.digest,
@@ -116,13 +133,13 @@ Result<Layer> StoreLayer(store::Store& store, Reader& src, Compression* detected
 }  // namespace
 
 Result<ImportResult> Import(store::Store& store, Reader& src, const ImportOptions& options) {
-  auto lease = store.Lease();
+  store::Lease lease = TRY(store.NewLease("import " + options.source));
   ImageConfig config;
   TRY(ApplyChanges(options.changes, config.config));
   Platform platform = options.platform ? *options.platform : HostPlatform();
 
   Compression detected = Compression::kNone;
-  Layer layer = TRY(StoreLayer(store, src, &detected));
+  Layer layer = TRY(StoreLayer(store, lease, src, &detected));
 
   // 3. The config: Docker's import shape (comment in both places).
   int64_t now = NowNanos();
@@ -134,7 +151,7 @@ Result<ImportResult> Import(store::Store& store, Reader& src, const ImportOption
   config.comment = msg;
   config.diff_ids = {layer.record.diff_id};
   config.history = {HistoryEntry{.created = now, .comment = msg}};
-  store::BlobInfo cfg = TRY(store.content().Put(config.ToJson()));
+  store::BlobInfo cfg = TRY(store.content().Put(config.ToJson(), &lease));
 
   // 4. Metadata, atomically.
   store::ImageRecord rec{.id = cfg.digest, .created = now, .added = now, .size = layer.size,

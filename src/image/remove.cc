@@ -143,7 +143,18 @@ Result<std::vector<DeleteItem>> RemoveInTransaction(store::Store& store, std::st
 
 }  // namespace
 
-void CollectGarbageQuietly(store::Store& store) { (void)store.CollectGarbage(); }
+store::GcStats CollectGarbage(store::Store& store, bool always) {
+  store::GcStats failed;
+  if (store.read_only()) return failed;
+  if (!always) {
+    auto maybe = store.MayHaveGarbage();
+    if (!maybe.ok()) failed.errors.push_back(maybe.error().message);
+    if (!maybe.ok() || !*maybe) return failed;
+  }
+  auto stats = store.CollectGarbage({.free_in_background = true});
+  if (!stats.ok()) failed.errors.push_back(stats.error().message);
+  return stats.ok() ? *stats : failed;
+}
 
 Result<std::vector<DeleteItem>> RemoveImage(store::Store& store, std::string_view name,
                                             const RemoveOptions& options) {

@@ -45,8 +45,13 @@ struct PruneReport {
 // image. InvalidArgument "Invalid filter 'x'" for unknown filters.
 Result<PruneReport> PruneImages(store::Store& store, const PruneOptions& options);
 
-// Frees the content of deleted images. Best effort: when another berth
-// process holds the store, space is reclaimed by a later call.
-void CollectGarbageQuietly(store::Store& store);
+// Frees the content nothing references any more (deleted images, what an
+// interrupted or failed command left). The metadata work is done before it
+// returns; the bytes are freed by a detached child, so the caller can finish
+// at once. always: run even when the store shows no sign of garbage (after a
+// deletion or a failed write); otherwise only when MayHaveGarbage says so.
+// Best effort: what cannot be freed now is retried by a later run; the
+// problems met are in the result's errors, one line each.
+store::GcStats CollectGarbage(store::Store& store, bool always);
 
 }  // namespace berth::image

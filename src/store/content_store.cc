@@ -1,18 +1,21 @@
 // Blobs are the store's ground truth: registries, archives and builds all end
 // up here, and every later step trusts that blobs/sha256/<hex> holds exactly
 // the bytes hashing to <hex>. So nothing is ever written there directly: data
-// goes to an ingest dir, is fsynced and verified, and is then renamed in. The
-// rename is atomic and content-addressed, so two writers racing on the same
-// blob both succeed and readers never see a partial file.
+// goes to an ingest dir, is fsynced and verified, and is then renamed in and
+// recorded inside one metadata transaction. Holding the database's write
+// lock across the rename is what lets GC (which moves garbage out under the
+// same lock) never take away a blob that a writer has just re-added.
 #include "store/content_store.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
+#include "base/clock.h"
 #include "base/file.h"
 
 namespace berth::store {
@@ -28,29 +31,79 @@ Error BlobNotFound(const Digest& d) {
 
 Error ReadOnlyError() { return MakeError(Code::kPermissionDenied, "store is opened read-only"); }
 
-BlobWriter::BlobWriter(const ContentStore* store, IngestDir dir, UniqueFd fd,
-                       Leases::Lease lease)
-    : store_(store), dir_(std::move(dir)), fd_(std::move(fd)), lease_(std::move(lease)) {}
+BlobWriter::BlobWriter(ContentStore* store, IngestDir dir, UniqueFd fd, WriterOptions options)
+    : store_(store), dir_(std::move(dir)), fd_(std::move(fd)), options_(std::move(options)) {}
 
 BlobWriter::~BlobWriter() { Abort(); }
 
 void BlobWriter::Abort() {
+  if (failed_ && dir_.keyed()) {
+    Discard();  // what is there may be wrong: do not offer it for resume
+    return;
+  }
+  fd_.Reset();
+  dir_ = IngestDir();  // keyed: kept for resume; unkeyed: removed
+  done_ = true;
+}
+
+void BlobWriter::Discard() {
   fd_.Reset();
   (void)dir_.Remove();
   done_ = true;
-  lease_.Release();
+}
+
+Status BlobWriter::Resume() {
+  // Re-hash what an earlier writer left; the digest state is not stored.
+  struct stat st;
+  if (::fstat(fd_.get(), &st) != 0) return ErrnoError("stat " + dir_.Join(kDataName));
+  int64_t have = st.st_size;
+  if (options_.size >= 0 && have > options_.size) have = 0;  // cannot be this blob
+  std::vector<std::byte> buf(1 << 20);
+  int64_t pos = 0;
+  while (pos < have) {
+    size_t want = static_cast<size_t>(std::min<int64_t>(have - pos, buf.size()));
+    ssize_t n = ::pread(fd_.get(), buf.data(), want, pos);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // shorter than it said: keep what was read
+    hash_->Update(std::span<const std::byte>(buf.data(), static_cast<size_t>(n)));
+    pos += n;
+  }
+  if (::ftruncate(fd_.get(), pos) != 0) return ErrnoError("truncate " + dir_.Join(kDataName));
+  if (::lseek(fd_.get(), pos, SEEK_SET) < 0) return ErrnoError("seek " + dir_.Join(kDataName));
+  resumed_ = pos;
+  return Ok();
+}
+
+Status BlobWriter::Restart() {
+  if (::ftruncate(fd_.get(), 0) != 0 || ::lseek(fd_.get(), 0, SEEK_SET) < 0) {
+    return ErrnoError("truncate " + dir_.Join(kDataName));
+  }
+  hash_.emplace();
+  resumed_ = 0;
+  return Ok();
 }
 
 Status BlobWriter::Write(std::span<const std::byte> data) {
   if (done_) return MakeError(Code::kInternal, "write to a finished blob writer");
   if (failed_) return MakeError(Code::kInternal, "write to a failed blob writer");
+  int64_t limit = options_.size >= 0 ? options_.size : options_.max_size;
+  if (size() + static_cast<int64_t>(data.size()) > limit) {
+    failed_ = true;
+    std::string what = options_.digest ? "blob " + options_.digest->str() : std::string("blob");
+    return MakeError(Code::kDataLoss,
+                     options_.size >= 0
+                         ? what + " is larger than its expected size of " +
+                               std::to_string(options_.size) + " bytes"
+                         : what + " is larger than the limit of " + std::to_string(limit) +
+                               " bytes (BERTH_MAX_BLOB_BYTES)");
+  }
   FdWriter w(fd_.get());
   Status st = w.Write(data);
   if (!st.ok()) {
     failed_ = true;
     return std::move(st).error().Wrap("write blob");
   }
-  hash_.Update(data);
+  hash_->Update(data);
   return Ok();
 }
 
@@ -61,57 +114,82 @@ Result<BlobInfo> BlobWriter::Commit(std::optional<Digest> expected,
     Abort();
     return MakeError(Code::kInternal, "commit of a blob whose write failed");
   }
-  // Whatever happens below, this writer is finished; the ingest dir goes with it.
-  struct Finish {
-    BlobWriter* w;
-    ~Finish() { w->Abort(); }
-  } finish{this};
-
-  BlobInfo info{hash_.Finish(), static_cast<int64_t>(hash_.bytes())};
+  if (!expected) expected = options_.digest;
+  if (!expected_size && options_.size >= 0) expected_size = options_.size;
+  BlobInfo info{hash_->Finish(), static_cast<int64_t>(hash_->bytes())};
+  Status st = Ok();
   if (expected_size && *expected_size != info.size) {
-    return MakeError(Code::kDataLoss, "size mismatch: expected " +
-                                          std::to_string(*expected_size) + " bytes, got " +
-                                          std::to_string(info.size));
+    st = MakeError(Code::kDataLoss, "size mismatch: expected " + std::to_string(*expected_size) +
+                                        " bytes, got " + std::to_string(info.size));
+  } else if (expected && *expected != info.digest) {
+    st = MakeError(Code::kDataLoss, "digest mismatch: expected " + expected->str() + ", got " +
+                                        info.digest.str());
   }
-  if (expected && *expected != info.digest) {
-    return MakeError(Code::kDataLoss, "digest mismatch: expected " + expected->str() +
-                                          ", got " + info.digest.str());
-  }
-  std::string target = store_->Path(info.digest);
-  if (store_->Has(info.digest)) return info;  // content addressing: same bytes already there
-
   std::string src = dir_.Join(kDataName);
-  if (::fchmod(fd_.get(), 0444) != 0) return ErrnoError("chmod " + src);
-  if (::fsync(fd_.get()) != 0) return ErrnoError("fsync " + src);
+  if (st.ok() && ::fchmod(fd_.get(), 0444) != 0) st = ErrnoError("chmod " + src);
+  if (st.ok() && ::fsync(fd_.get()) != 0) st = ErrnoError("fsync " + src);
   fd_.Reset();
-  if (::rename(src.c_str(), target.c_str()) != 0) return ErrnoError("rename blob into " + target);
-  TRY(SyncDir(store_->blob_dir()));
+  if (st.ok()) st = store_->Publish(src, info, options_.lease);
+  Discard();  // whatever happened, this writer and its ingest are finished
+  if (!st.ok()) return std::move(st).error();
   return info;
 }
 
-ContentStore::ContentStore(std::string root, Leases* leases, bool read_only)
+ContentStore::ContentStore(std::string root, Metadata* metadata, bool read_only)
     : blob_dir_(JoinPath(JoinPath(root, "blobs"), "sha256")),
       ingest_dir_(JoinPath(root, "ingest")),
-      leases_(leases),
+      metadata_(metadata),
       read_only_(read_only) {}
 
-Result<std::unique_ptr<BlobWriter>> ContentStore::NewWriter() {
-  if (read_only_) return ReadOnlyError();
-  // The lease comes first so GC cannot run between creating the dir and locking it.
-  Leases::Lease lease = leases_ != nullptr ? leases_->Acquire() : Leases::Lease();
-  IngestDir dir = TRY(IngestDir::Create(ingest_dir_));
-  UniqueFd fd = TRY(OpenFile(dir.Join(kDataName), O_WRONLY | O_CREAT | O_EXCL, 0644));
-  return std::unique_ptr<BlobWriter>(
-      new BlobWriter(this, std::move(dir), std::move(fd), std::move(lease)));
+Status ContentStore::Publish(const std::string& src, const BlobInfo& info, Lease* lease) {
+  return metadata_->Transaction([&]() -> Status {
+    if (!TRY(metadata_->GetBlob(info.digest))) {
+      std::string target = Path(info.digest);
+      if (::rename(src.c_str(), target.c_str()) != 0) {
+        return ErrnoError("rename blob into " + target);
+      }
+      TRY(SyncDir(blob_dir_));  // the row must never outlive the rename
+      TRY(metadata_->InsertBlob({info.digest, info.size, NowNanos()}));
+    }
+    if (lease != nullptr) TRY(lease->Add(ResourceKind::kBlob, info.digest.str()));
+    return Ok();
+  });
 }
 
-Result<BlobInfo> ContentStore::Put(std::string_view data) {
+Result<std::unique_ptr<BlobWriter>> ContentStore::NewWriter(const WriterOptions& options) {
+  if (read_only_) return ReadOnlyError();
+  IngestDir dir;
+  if (options.digest) {
+    if (TRY(HasAndLease(*options.digest, options.lease))) {
+      return MakeError(Code::kAlreadyExists, "blob " + options.digest->str() + " already exists");
+    }
+    dir = TRY(IngestDir::OpenKeyed(ingest_dir_, options.digest->hex(), options.wait));
+    // The writer we may have waited for has probably committed it.
+    if (TRY(HasAndLease(*options.digest, options.lease))) {
+      (void)dir.Remove();
+      return MakeError(Code::kAlreadyExists, "blob " + options.digest->str() + " already exists");
+    }
+  } else {
+    dir = TRY(IngestDir::Create(ingest_dir_));
+  }
+  UniqueFd fd = TRY(OpenFile(dir.Join(kDataName), O_RDWR | O_CREAT, 0600));
+  std::unique_ptr<BlobWriter> w(new BlobWriter(this, std::move(dir), std::move(fd), options));
+  if (options.digest) TRY(w->Resume());
+  return w;
+}
+
+Result<BlobInfo> ContentStore::Put(std::string_view data, Lease* lease) {
   if (read_only_) return ReadOnlyError();
   Digest d = Digest::Of(data);
-  if (Has(d)) return BlobInfo{d, static_cast<int64_t>(data.size())};
-  std::unique_ptr<BlobWriter> w = TRY(NewWriter());
-  TRY(w->Write(AsBytes(data)));
-  return w->Commit(d, static_cast<int64_t>(data.size()));
+  BlobInfo info{d, static_cast<int64_t>(data.size())};
+  auto w = NewWriter({.lease = lease, .digest = d, .size = info.size});
+  if (!w.ok()) {
+    if (w.error().code == Code::kAlreadyExists) return info;
+    return std::move(w).error();
+  }
+  if ((*w)->resumed() > 0) TRY((*w)->Restart());  // all the bytes are at hand
+  TRY((*w)->Write(AsBytes(data)));
+  return (*w)->Commit();
 }
 
 Result<UniqueFd> ContentStore::Open(const Digest& digest) const {
@@ -141,32 +219,33 @@ Result<std::string> ContentStore::ReadSmall(const Digest& digest, int64_t limit)
 }
 
 bool ContentStore::Has(const Digest& digest) const {
-  struct stat st;
-  return digest.valid() && ::stat(Path(digest).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if (!digest.valid()) return false;
+  auto row = metadata_->GetBlob(digest);
+  return row.ok() && row->has_value();
+}
+
+Result<bool> ContentStore::HasAndLease(const Digest& digest, Lease* lease) {
+  if (lease == nullptr || !lease->valid()) return Has(digest);
+  bool present = false;
+  TRY(metadata_->Transaction([&]() -> Status {
+    present = TRY(metadata_->GetBlob(digest)).has_value();
+    if (present) TRY(lease->Add(ResourceKind::kBlob, digest.str()));
+    return Ok();
+  }));
+  return present;
 }
 
 Result<int64_t> ContentStore::Size(const Digest& digest) const {
-  struct stat st;
-  if (::stat(Path(digest).c_str(), &st) != 0) {
-    if (errno == ENOENT) return BlobNotFound(digest);
-    return ErrnoError("stat " + Path(digest));
-  }
-  return static_cast<int64_t>(st.st_size);
+  auto row = TRY(metadata_->GetBlob(digest));
+  if (!row) return BlobNotFound(digest);
+  return row->size;
 }
 
 std::string ContentStore::Path(const Digest& digest) const {
   return JoinPath(blob_dir_, digest.hex());
 }
 
-Status ContentStore::Delete(const Digest& digest) {
-  if (read_only_) return ReadOnlyError();
-  if (::unlink(Path(digest).c_str()) != 0 && errno != ENOENT) {
-    return ErrnoError("remove blob " + digest.str());
-  }
-  return SyncDir(blob_dir_);
-}
-
-Result<std::vector<Digest>> ContentStore::List() const {
+Result<std::vector<Digest>> ContentStore::ListFiles() const {
   DIR* dir = ::opendir(blob_dir_.c_str());
   if (dir == nullptr) return ErrnoError("list " + blob_dir_);
   std::vector<Digest> out;

@@ -2,7 +2,10 @@
 // moment leaves only garbage under <root>/ingest/, never a half-written blob
 // or snapshot where readers look. The per-dir flock lets GC tell the garbage
 // of a dead process from the work of a live one: the kernel drops the lock
-// when its owner's file description closes, however the owner died.
+// when its owner's file description closes, however the owner died. Because
+// a dir can be removed (and a keyed one re-created) between opening its lock
+// file and locking it, every lock taken is checked to still be the file at
+// the path; otherwise the taker starts over.
 #include "store/ingest.h"
 
 #include <fcntl.h>
@@ -11,25 +14,49 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <thread>
 #include <utility>
 
 #include "base/file.h"
 
 namespace berth::store {
+namespace {
+
+// True when fd is still the lock file at dir/lock (same device and inode).
+bool StillAtPath(int fd, const std::string& lock_path) {
+  struct stat a, b;
+  if (::fstat(fd, &a) != 0 || ::stat(lock_path.c_str(), &b) != 0) return false;
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+}  // namespace
 
 IngestDir::IngestDir(IngestDir&& o) noexcept
-    : path_(std::exchange(o.path_, std::string())), lock_(std::move(o.lock_)) {}
+    : path_(std::exchange(o.path_, std::string())),
+      lock_(std::move(o.lock_)),
+      keyed_(o.keyed_) {}
 
 IngestDir& IngestDir::operator=(IngestDir&& o) noexcept {
   if (this != &o) {
-    (void)Remove();
+    if (keyed_) {
+      Keep();
+    } else {
+      (void)Remove();
+    }
     path_ = std::exchange(o.path_, std::string());
     lock_ = std::move(o.lock_);
+    keyed_ = o.keyed_;
   }
   return *this;
 }
 
-IngestDir::~IngestDir() { (void)Remove(); }
+IngestDir::~IngestDir() {
+  if (keyed_) {
+    Keep();
+  } else {
+    (void)Remove();
+  }
+}
 
 Result<IngestDir> IngestDir::Create(const std::string& ingest_root) {
   IngestDir d;
@@ -42,16 +69,52 @@ Result<IngestDir> IngestDir::Create(const std::string& ingest_root) {
   return d;
 }
 
+Result<IngestDir> IngestDir::OpenKeyed(const std::string& ingest_root, std::string_view key,
+                                       std::chrono::milliseconds wait) {
+  std::string dir = JoinPath(ingest_root, key);
+  std::string lock_path = JoinPath(dir, kIngestLockName);
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  auto pause = std::chrono::milliseconds(5);
+  for (;;) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError("mkdir " + dir);
+    auto fd = OpenFile(lock_path, O_RDWR | O_CREAT, 0600);
+    if (!fd.ok() && fd.error().code != Code::kNotFound) return std::move(fd).error();
+    if (fd.ok()) {
+      if (::flock(fd->get(), LOCK_EX | LOCK_NB) == 0) {
+        if (StillAtPath(fd->get(), lock_path)) {
+          IngestDir d;
+          d.path_ = dir;
+          d.lock_ = std::move(fd).value();
+          d.keyed_ = true;
+          return d;
+        }
+        continue;  // removed or replaced under us: start over at once
+      }
+      if (errno != EWOULDBLOCK && errno != EINTR) return ErrnoError("lock " + lock_path);
+    }
+    // Someone else holds it (or the dir vanished between mkdir and open).
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return MakeError(Code::kUnavailable,
+                       "ingest " + std::string(key) + " is being written by another process");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+}
+
 Result<std::optional<UniqueFd>> IngestDir::TryClaim(const std::string& dir) {
-  auto fd = OpenFile(JoinPath(dir, kIngestLockName), O_RDWR);
+  std::string lock_path = JoinPath(dir, kIngestLockName);
+  auto fd = OpenFile(lock_path, O_RDWR);
   if (!fd.ok()) {
-    if (fd.error().code == Code::kNotFound) return std::optional<UniqueFd>(UniqueFd());
-    return std::move(fd).error();
+    if (fd.error().code != Code::kNotFound) return std::move(fd).error();
+    if (!PathExists(dir)) return std::optional<UniqueFd>();
+    return std::optional<UniqueFd>(UniqueFd());
   }
   if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) return std::optional<UniqueFd>();
-    return ErrnoError("lock " + JoinPath(dir, kIngestLockName));
+    return ErrnoError("lock " + lock_path);
   }
+  if (!StillAtPath(fd->get(), lock_path)) return std::optional<UniqueFd>();
   return std::optional<UniqueFd>(std::move(fd).value());
 }
 
@@ -59,11 +122,18 @@ std::string IngestDir::Join(std::string_view name) const { return JoinPath(path_
 
 Status IngestDir::Remove() {
   if (path_.empty()) return Ok();
-  // Remove while still holding the lock so GC never sees it unlocked and half gone.
+  // Remove while still holding the lock so GC never sees it unlocked and half
+  // gone; the lock file goes first so a waiter on a keyed dir starts over.
+  (void)::unlink(Join(kIngestLockName).c_str());
   Status st = RemoveTree(path_);
   path_.clear();
   lock_.Reset();
   return st;
+}
+
+void IngestDir::Keep() {
+  path_.clear();
+  lock_.Reset();
 }
 
 Status RemoveTree(const std::string& path) {

@@ -5,8 +5,6 @@
 // queries so `berth images` is fast with thousands of images.
 #include "store/metadata.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 
 #include "base/strings.h"
@@ -14,53 +12,10 @@
 namespace berth::store {
 namespace {
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE images (
-  id TEXT PRIMARY KEY,
-  manifest_digest TEXT,
-  created INTEGER NOT NULL,
-  added INTEGER NOT NULL,
-  size INTEGER NOT NULL,
-  parent TEXT NOT NULL DEFAULT ''
-) WITHOUT ROWID;
-CREATE TABLE image_layers (
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  idx INTEGER NOT NULL,
-  diff_id TEXT NOT NULL,
-  chain_id TEXT NOT NULL,
-  blob TEXT NOT NULL,
-  media_type TEXT NOT NULL,
-  blob_size INTEGER NOT NULL,
-  PRIMARY KEY (image_id, idx)
-) WITHOUT ROWID;
-CREATE INDEX image_layers_chain ON image_layers(chain_id);
-CREATE TABLE tags (
-  name TEXT PRIMARY KEY,
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
-  tagged_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX tags_image ON tags(image_id);
-CREATE TABLE repo_digests (
-  name TEXT PRIMARY KEY,
-  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE
-) WITHOUT ROWID;
-CREATE INDEX repo_digests_image ON repo_digests(image_id);
-CREATE TABLE snapshots (
-  chain_id TEXT PRIMARY KEY,
-  id INTEGER NOT NULL UNIQUE,
-  diff_id TEXT NOT NULL,
-  parent TEXT,
-  size INTEGER NOT NULL,
-  created INTEGER NOT NULL
-) WITHOUT ROWID;
-)sql";
-
 constexpr const char* kImageColumns =
     "SELECT id, manifest_digest, created, added, size, parent FROM images";
 constexpr const char* kLayerColumns =
     "SELECT image_id, diff_id, chain_id, blob, media_type, blob_size FROM image_layers";
-constexpr const char* kSnapshotColumns =
-    "SELECT id, chain_id, diff_id, parent, size, created FROM snapshots";
 
 Result<ImageRecord> ImageFromRow(const Stmt& s) {
   ImageRecord img;
@@ -84,84 +39,11 @@ Result<LayerRecord> LayerFromRow(const Stmt& s) {
   return l;
 }
 
-Result<SnapshotRow> SnapshotFromRow(const Stmt& s) {
-  SnapshotRow row;
-  row.id = s.Int(0);
-  row.record.chain_id = TRY(s.DigestAt(1));
-  row.record.diff_id = TRY(s.DigestAt(2));
-  row.record.parent = TRY(s.OptionalDigestAt(3));
-  row.record.size = s.Int(4);
-  row.created = s.Int(5);
-  return row;
-}
-
 Error ImageNotFound(const Digest& id) {
   return MakeError(Code::kNotFound, "image " + id.str() + " not found");
 }
 
 }  // namespace
-
-Result<std::unique_ptr<Metadata>> Metadata::Open(const std::string& path, bool read_only) {
-  if (read_only) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0) {
-      return MakeError(Code::kNotFound, "store database " + path + " does not exist");
-    }
-  }
-  Db db = TRY(Db::Open(path, read_only));
-  std::unique_ptr<Metadata> md(new Metadata(std::move(db)));
-  TRY_CTX(md->InitSchema(read_only), "open " + path);
-  return md;
-}
-
-Status Metadata::InitSchema(bool read_only) {
-  std::lock_guard lock(mu_);
-  TRY(db_.Exec("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;"));
-  if (!read_only) {
-    TRY(db_.Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"));
-  }
-  auto check = [&]() -> Result<int64_t> {
-    int64_t v = TRY(db_.QueryInt("PRAGMA user_version"));
-    if (v > kSchemaVersion) {
-      return MakeError(Code::kUnimplemented,
-                       "store schema version " + std::to_string(v) +
-                           " is newer than this berth supports (" +
-                           std::to_string(kSchemaVersion) + ")");
-    }
-    return v;
-  };
-  if (read_only) {
-    if (TRY(check()) == 0) return MakeError(Code::kNotFound, "store database has no schema");
-    return Ok();
-  }
-  // Re-read the version inside the write transaction: another process may
-  // have created the schema since we looked.
-  return Transaction([&]() -> Status {
-    int64_t v = TRY(check());
-    if (v == 0) {
-      TRY(db_.Exec(kSchema));
-      TRY(db_.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
-    }
-    return Ok();
-  });
-}
-
-Status Metadata::Transaction(const std::function<Status()>& body) {
-  std::lock_guard lock(mu_);
-  const bool outer = depth_ == 0;
-  TRY(db_.Exec(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested"));
-  depth_++;
-  Status st = body();
-  depth_--;
-  if (st.ok()) {
-    Status done = db_.Exec(outer ? "COMMIT" : "RELEASE nested");
-    if (done.ok()) return Ok();
-    st = std::move(done).error().Wrap("commit");
-  }
-  // Best effort: the original error is what the caller needs to see.
-  (void)db_.Exec(outer ? "ROLLBACK" : "ROLLBACK TO nested; RELEASE nested");
-  return st;
-}
 
 Status Metadata::PutImage(const ImageRecord& img) {
   if (!img.id.valid()) return MakeError(Code::kInvalidArgument, "image record without id");
@@ -341,48 +223,6 @@ Result<std::vector<RepoDigestRecord>> Metadata::ListRepoDigests() const {
 Result<std::vector<RepoDigestRecord>> Metadata::RepoDigestsOf(const Digest& image) const {
   return QueryRepoDigests(
       "SELECT name, image_id FROM repo_digests WHERE image_id = ?1 ORDER BY name", &image);
-}
-
-Result<bool> Metadata::InsertSnapshot(const SnapshotRow& row) {
-  std::lock_guard lock(mu_);
-  Stmt s = TRY(db_.Prepare(
-      "INSERT INTO snapshots (chain_id, id, diff_id, parent, size, created) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(chain_id) DO NOTHING"));
-  s.Bind(1, row.record.chain_id).Bind(2, row.id).Bind(3, row.record.diff_id);
-  if (row.record.parent) {
-    s.Bind(4, *row.record.parent);
-  } else {
-    s.BindNull(4);
-  }
-  TRY(s.Bind(5, row.record.size).Bind(6, row.created).Run());
-  return db_.Changes() > 0;
-}
-
-Result<std::optional<SnapshotRow>> Metadata::GetSnapshot(const Digest& chain_id) const {
-  std::lock_guard lock(mu_);
-  Stmt s = TRY(db_.Prepare(std::string(kSnapshotColumns) + " WHERE chain_id = ?1"));
-  s.Bind(1, chain_id);
-  if (!TRY(s.Step())) return std::optional<SnapshotRow>();
-  return std::optional<SnapshotRow>(TRY(SnapshotFromRow(s)));
-}
-
-Result<std::vector<SnapshotRow>> Metadata::ListSnapshots() const {
-  std::lock_guard lock(mu_);
-  Stmt s = TRY(db_.Prepare(std::string(kSnapshotColumns) + " ORDER BY id"));
-  std::vector<SnapshotRow> out;
-  while (TRY(s.Step())) out.push_back(TRY(SnapshotFromRow(s)));
-  return out;
-}
-
-Result<int64_t> Metadata::MaxSnapshotId() const {
-  std::lock_guard lock(mu_);
-  return db_.QueryInt("SELECT coalesce(max(id), 0) FROM snapshots");
-}
-
-Status Metadata::DeleteSnapshot(const Digest& chain_id) {
-  std::lock_guard lock(mu_);
-  Stmt s = TRY(db_.Prepare("DELETE FROM snapshots WHERE chain_id = ?1"));
-  return s.Bind(1, chain_id).Run();
 }
 
 Result<std::vector<std::string>> Metadata::QuickCheck() const {

@@ -1,12 +1,15 @@
 #include "store/metadata.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/file.h"
 #include "store/test_util.h"
 
@@ -243,12 +246,10 @@ TEST_F(MetadataTest, ListThousandImagesWithTags) {
 TEST_F(MetadataTest, SnapshotRows) {
   SnapshotRow base{1, {D("c1"), D("d1"), std::nullopt, 10}, 100};
   SnapshotRow top{2, {D("c2"), D("d2"), D("c1"), 20}, 200};
-  EXPECT_EQ(*md_->MaxSnapshotId(), 0);
   EXPECT_TRUE(*md_->InsertSnapshot(base));
   EXPECT_TRUE(*md_->InsertSnapshot(top));
   SnapshotRow dup{3, base.record, 300};
   EXPECT_FALSE(*md_->InsertSnapshot(dup));
-  EXPECT_EQ(*md_->MaxSnapshotId(), 2);
   auto got = md_->GetSnapshot(D("c2"));
   ASSERT_OK(got);
   ASSERT_TRUE(got->has_value());
@@ -286,6 +287,110 @@ TEST_F(MetadataTest, TwoConnectionsWriteConcurrently) {
   for (const Status& st : results) EXPECT_OK(st);
   EXPECT_EQ(md_->ListImages()->size(), 200u);
   EXPECT_EQ((*other)->ListTags()->size(), 200u);
+}
+
+TEST_F(MetadataTest, SequencesNeverRepeat) {
+  EXPECT_EQ(*md_->NextSequence("snapshot"), 1);
+  EXPECT_EQ(*md_->NextSequence("snapshot"), 2);
+  EXPECT_EQ(*md_->NextSequence("other"), 1);
+  // A rolled-back use inside a transaction does not matter: the caller is
+  // told to draw outside one; drawn values stay drawn.
+  ASSERT_OK(md_->RaiseSequence("snapshot", 10));
+  EXPECT_EQ(*md_->NextSequence("snapshot"), 10);
+  ASSERT_OK(md_->RaiseSequence("snapshot", 5));  // never lowers
+  EXPECT_EQ(*md_->NextSequence("snapshot"), 11);
+}
+
+TEST_F(MetadataTest, BlobRowsLeasesContainersPending) {
+  BlobRecord b{D("blob"), 42, 7};
+  EXPECT_TRUE(*md_->InsertBlob(b));
+  EXPECT_FALSE(*md_->InsertBlob(b));
+  EXPECT_EQ(**md_->GetBlob(b.digest), b);
+  EXPECT_EQ(*md_->ListBlobs(), std::vector<BlobRecord>{b});
+  ASSERT_OK(md_->DeleteBlob(b.digest));
+  EXPECT_FALSE(md_->GetBlob(b.digest)->has_value());
+
+  LeaseRecord rec{.owner = {123, 456, "boot"}, .label = "pull x", .created = 9, .expires = 0,
+                  .resources = {{ResourceKind::kBlob, "sha256:aa"}}};
+  auto id = md_->CreateLease(rec);
+  ASSERT_OK(id);
+  ASSERT_OK(md_->AddLeaseResource(*id, {ResourceKind::kSnapshot, "sha256:bb"}));
+  ASSERT_OK(md_->AddLeaseResource(*id, {ResourceKind::kSnapshot, "sha256:bb"}));  // idempotent
+  auto leases = md_->ListLeases();
+  ASSERT_OK(leases);
+  ASSERT_EQ(leases->size(), 1u);
+  rec.id = *id;
+  rec.resources.push_back({ResourceKind::kSnapshot, "sha256:bb"});
+  EXPECT_EQ((*leases)[0].owner, rec.owner);
+  EXPECT_EQ((*leases)[0].label, "pull x");
+  EXPECT_EQ((*leases)[0].resources, rec.resources);
+  EXPECT_FALSE((*leases)[0].Alive(10));  // pid 123 with that start time is not us
+  ASSERT_OK(md_->DeleteLease(*id));
+  EXPECT_EQ(md_->AddLeaseResource(*id, {ResourceKind::kBlob, "x"}).error().code, Code::kNotFound);
+  EXPECT_TRUE(md_->ListLeases()->empty());
+
+  ContainerRecord c{.id = std::string(64, 'a'), .name = "web", .image_id = D("img"),
+                    .chain_id = D("chain"), .created = 5, .config = "{}"};
+  ASSERT_OK(md_->PutContainer(c));
+  EXPECT_EQ(*md_->ListContainers(), std::vector<ContainerRecord>{c});
+  ContainerRecord clash = c;
+  clash.id = std::string(64, 'b');
+  EXPECT_EQ(md_->PutContainer(clash).error().code, Code::kConflict);
+  ASSERT_OK(md_->DeleteContainer(c.id));
+  EXPECT_TRUE(md_->ListContainers()->empty());
+
+  ASSERT_OK(md_->AddPending({"blob", "sha256:cc"}));
+  ASSERT_OK(md_->AddPending({"blob", "sha256:cc"}));
+  ASSERT_OK(md_->AddPending({"snapshot", "7"}));
+  EXPECT_EQ(*md_->ListPending(),
+            (std::vector<PendingRemoval>{{"blob", "sha256:cc"}, {"snapshot", "7"}}));
+  ASSERT_OK(md_->RemovePending({"blob", "sha256:cc"}));
+  EXPECT_EQ(md_->ListPending()->size(), 1u);
+}
+
+TEST_F(MetadataTest, OwnLeaseIsAliveAndSurvivesOnlyAsLongAsTheHandle) {
+  {
+    auto lease = Lease::Create(*md_, "test");
+    ASSERT_OK(lease);
+    ASSERT_OK(lease->Add(ResourceKind::kImage, D("x").str()));
+    auto leases = md_->ListLeases();
+    ASSERT_EQ(leases->size(), 1u);
+    EXPECT_TRUE((*leases)[0].Alive(NowNanos()));
+    LeaseRecord expired = (*leases)[0];
+    expired.expires = 1;
+    EXPECT_FALSE(expired.Alive(NowNanos()));
+  }
+  EXPECT_TRUE(md_->ListLeases()->empty());
+}
+
+TEST_F(MetadataTest, UpgradesAVersion1StoreRecordingItsBlobFiles) {
+  md_.reset();
+  ::unlink(path_.c_str());
+  // A version 1 database, as the foundation wrote it, and a blob file.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  std::string v1 =
+                         "CREATE TABLE snapshots (chain_id TEXT PRIMARY KEY, id INTEGER NOT NULL "
+                         "UNIQUE, diff_id TEXT NOT NULL, parent TEXT, size INTEGER NOT NULL, "
+                         "created INTEGER NOT NULL) WITHOUT ROWID;"
+                         "INSERT INTO snapshots VALUES ('" + D("c").str() + "', 7, '" +
+                             D("d").str() + "', NULL, 1, 1);"
+                         "PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(raw, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  std::string blobs = JoinPath(dir_, "blobs");
+  ASSERT_OK(MkdirAll(blobs));
+  Digest d = Digest::Of("old blob");
+  ASSERT_OK(WriteFileAtomic(JoinPath(blobs, d.hex()), "old blob"));
+  ASSERT_OK(WriteFileAtomic(JoinPath(blobs, "junk"), "x"));
+
+  auto md = Metadata::Open(path_, false, blobs);
+  ASSERT_OK(md);
+  EXPECT_EQ(*(*md)->ListBlobs(), (std::vector<BlobRecord>{{d, 8, (*(*md)->GetBlob(d))->added}}));
+  EXPECT_EQ(*(*md)->NextSequence("snapshot"), 8);  // after the largest id in use
+  struct stat st;
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 }  // namespace

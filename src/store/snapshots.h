@@ -28,7 +28,7 @@ struct SnapshotInfo {
 };
 
 // A fresh empty directory to unpack one layer into. Movable; its destructor
-// removes it unless it was committed. Holds a GC lease while alive.
+// removes it unless it was committed. Its ingest dir's lock keeps GC away.
 class Staging {
  public:
   Staging() = default;
@@ -43,39 +43,42 @@ class Staging {
   friend class Snapshots;
   IngestDir ingest_;
   std::string fs_;
-  Leases::Lease lease_;
 };
 
 class Snapshots {
  public:
-  // root is the store root; metadata records the snapshots; leases may be
-  // null. A read-only instance refuses Prepare, Commit and Delete.
-  Snapshots(std::string root, Metadata* metadata, Leases* leases, bool read_only = false);
+  // root is the store root; metadata records the snapshots. A read-only
+  // instance refuses Prepare and Commit.
+  Snapshots(std::string root, Metadata* metadata, bool read_only = false);
 
   // A fresh empty staging dir under ingest/, locked by this process.
   Result<Staging> Prepare();
 
-  // Makes the staging contents durable (syncfs), renames them into
-  // snapshots/<n>/fs and records the snapshot. If the chain id already
-  // exists (a concurrent import won), discards the staging and returns the
-  // existing snapshot. InvalidArgument for an invalid staging or record.
-  Result<SnapshotInfo> Commit(Staging&& staging, const SnapshotRecord& record);
+  // Makes the staging contents durable (syncfs), then in one metadata
+  // transaction renames them into snapshots/<n>/fs (n from a sequence, never
+  // reused), fsyncs, records the snapshot and adds it to lease. If the chain
+  // id already exists (a concurrent import won), discards the staging and
+  // returns the existing snapshot (leased too). InvalidArgument for an
+  // invalid staging or record.
+  Result<SnapshotInfo> Commit(Staging&& staging, const SnapshotRecord& record,
+                              Lease* lease = nullptr);
 
   // The snapshot with this chain id, or nullopt.
   Result<std::optional<SnapshotInfo>> Get(const Digest& chain_id) const;
+  // As Get, and when it exists adds it to lease, atomically with respect to
+  // GC: a snapshot returned here stays until the lease ends.
+  Result<std::optional<SnapshotInfo>> GetAndLease(const Digest& chain_id, Lease* lease);
   // Every snapshot, ordered by id.
   Result<std::vector<SnapshotInfo>> List() const;
   // Overlay lowerdirs for a top chain id: the top layer's dir first, the base
   // layer's last. NotFound when the snapshot or one of its parents is missing.
   Result<std::vector<std::string>> LowerDirs(const Digest& top_chain_id) const;
-  // Removes a snapshot: the row first, then the directory, so no row ever
-  // points to a missing dir. For GC only. Absent is success.
-  Status Delete(const Digest& chain_id);
-
   // <root>/snapshots
   const std::string& snapshots_dir() const { return snapshots_dir_; }
   // <root>/snapshots/<id>/fs
   std::string FsDir(int64_t id) const;
+  // <root>/snapshots/<id>
+  std::string SnapshotDir(int64_t id) const;
 
  private:
   SnapshotInfo Info(const SnapshotRow& row) const;
@@ -83,7 +86,6 @@ class Snapshots {
   std::string snapshots_dir_;
   std::string ingest_dir_;
   Metadata* metadata_;
-  Leases* leases_;
   bool read_only_;
 };
 

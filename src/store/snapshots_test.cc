@@ -21,7 +21,7 @@ class SnapshotsTest : public testing::ScratchDirTest {
     auto md = Metadata::Open(JoinPath(dir_, "berth.db"));
     ASSERT_OK(md);
     md_ = std::move(md).value();
-    snaps_ = std::make_unique<Snapshots>(dir_, md_.get(), &leases_);
+    snaps_ = std::make_unique<Snapshots>(dir_, md_.get());
   }
   std::vector<std::string> Ingest() { return testing::Entries(JoinPath(dir_, "ingest")); }
   std::vector<std::string> SnapshotDirs() {
@@ -35,7 +35,6 @@ class SnapshotsTest : public testing::ScratchDirTest {
     return snaps_->Commit(std::move(s), rec);
   }
 
-  Leases leases_;
   std::unique_ptr<Metadata> md_;
   std::unique_ptr<Snapshots> snaps_;
 };
@@ -43,7 +42,6 @@ class SnapshotsTest : public testing::ScratchDirTest {
 TEST_F(SnapshotsTest, PrepareCommitGet) {
   auto staging = snaps_->Prepare();
   ASSERT_OK(staging);
-  EXPECT_EQ(leases_.held(), 1);
   EXPECT_TRUE(staging->dir().starts_with(JoinPath(dir_, "ingest") + "/"));
   EXPECT_TRUE(testing::Entries(staging->dir()).empty());
   ASSERT_OK(MkdirAll(JoinPath(staging->dir(), "etc")));
@@ -60,7 +58,6 @@ TEST_F(SnapshotsTest, PrepareCommitGet) {
   EXPECT_EQ(info->dir, JoinPath(dir_, "snapshots/1/fs"));
   EXPECT_EQ(*ReadFile(JoinPath(info->dir, "etc/hostname")), "box");
   EXPECT_TRUE(Ingest().empty());
-  EXPECT_EQ(leases_.held(), 0);
 
   auto got = snaps_->Get(rec.chain_id);
   ASSERT_OK(got);
@@ -91,7 +88,7 @@ TEST_F(SnapshotsTest, ChainIdRecordedByAnotherConnectionWins) {
   // Another process unpacked the same layer meanwhile.
   auto other_md = Metadata::Open(JoinPath(dir_, "berth.db"));
   ASSERT_OK(other_md);
-  Snapshots other(dir_, other_md->get(), nullptr);
+  Snapshots other(dir_, other_md->get());
   auto their_staging = other.Prepare();
   ASSERT_OK(their_staging);
   ASSERT_OK(WriteFileAtomic(JoinPath(their_staging->dir(), "file"), "theirs"));
@@ -118,7 +115,7 @@ TEST_F(SnapshotsTest, ConcurrentCommitsOfTheSameChainIdAllSucceed) {
         results[t] = std::move(md).error();
         return;
       }
-      Snapshots snaps(dir_, md->get(), nullptr);
+      Snapshots snaps(dir_, md->get());
       auto s = snaps.Prepare();
       if (!s.ok()) {
         results[t] = std::move(s).error();
@@ -147,7 +144,6 @@ TEST_F(SnapshotsTest, DroppedStagingLeavesNothing) {
   }
   EXPECT_TRUE(Ingest().empty());
   EXPECT_TRUE(SnapshotDirs().empty());
-  EXPECT_EQ(leases_.held(), 0);
   EXPECT_EQ(snaps_->Commit(Staging(), {D("c"), D("d"), std::nullopt, 0}).error().code,
             Code::kInvalidArgument);
 }
@@ -168,20 +164,26 @@ TEST_F(SnapshotsTest, IdsSkipLeftoverDirsAndLowerDirsFollowParents) {
   EXPECT_EQ(snaps_->LowerDirs(D("nope")).error().code, Code::kNotFound);
 }
 
-TEST_F(SnapshotsTest, DeleteRemovesRowAndReadOnlyTree) {
+TEST_F(SnapshotsTest, CommitLeasesTheSnapshotAndIdsNeverRepeat) {
+  auto lease = Lease::Create(*md_, "test");
+  ASSERT_OK(lease);
   auto staging = snaps_->Prepare();
   ASSERT_OK(staging);
-  std::string sub = JoinPath(staging->dir(), "ro");
-  ASSERT_OK(MkdirAll(sub));
-  ASSERT_OK(WriteFileAtomic(JoinPath(sub, "f"), "x", 0444));
-  ASSERT_EQ(::chmod(sub.c_str(), 0555), 0);
-  auto info = snaps_->Commit(std::move(*staging), {D("c"), D("d"), std::nullopt, 1});
-  ASSERT_OK(info);
-  ASSERT_OK(snaps_->Delete(D("c")));
-  EXPECT_FALSE(snaps_->Get(D("c"))->has_value());
-  EXPECT_FALSE(PathExists(info->dir));
-  EXPECT_TRUE(SnapshotDirs().empty());
-  EXPECT_OK(snaps_->Delete(D("c")));  // absent is fine
+  auto a = snaps_->Commit(std::move(*staging), {D("ca"), D("da"), std::nullopt, 1}, &*lease);
+  ASSERT_OK(a);
+  auto leases = md_->ListLeases();
+  ASSERT_EQ((*leases)[0].resources,
+            (std::vector<LeaseResource>{{ResourceKind::kSnapshot, D("ca").str()}}));
+  // Forget the row and its dir, as GC does: the number is not handed out again.
+  ASSERT_OK(md_->DeleteSnapshot(D("ca")));
+  ASSERT_OK(RemoveTree(JoinPath(dir_, "snapshots/" + std::to_string(a->id))));
+  auto b = CommitLayer({D("cb"), D("db"), std::nullopt, 1}, "b");
+  ASSERT_OK(b);
+  EXPECT_GT(b->id, a->id);
+  // Private: other users cannot enter a snapshot.
+  struct stat st;
+  ASSERT_EQ(::stat(JoinPath(dir_, "snapshots/" + std::to_string(b->id)).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
 }  // namespace

@@ -1,97 +1,124 @@
-// One object per command owns the store root: it creates the layout, opens
-// the database, and holds the root's flock. Every process holds the lock
-// shared while it uses the store; GC alone takes it exclusively, so sweeping
-// can never remove what another process has just written but not yet
-// recorded. Inside a process, Leases play the same role.
+// One object per command owns the store root: it creates the layout with
+// private modes, opens the database, and hands out leases. Coordination
+// between processes is SQLite transactions, leases and per-ingest locks; the
+// store itself takes no lock, so a berth process that lives for days (a
+// container monitor, `logs -f`) never stands in another's way.
 #include "store/store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
-#include <thread>
 
 #include "base/file.h"
 
 namespace berth::store {
 namespace {
 
-// flock with a deadline (flock itself has none).
-Status LockWithTimeout(int fd, int op, std::chrono::milliseconds timeout,
-                       const std::string& what) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::milliseconds(2);
-  for (;;) {
-    if (::flock(fd, op | LOCK_NB) == 0) return Ok();
-    if (errno == EINTR) continue;
-    if (errno != EWOULDBLOCK) return ErrnoError(what);
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return MakeError(Code::kUnavailable, what + ": store is in use by another process");
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+// The root lets others traverse (a runtime may need a path through it) but
+// not list; everything below is private to its owner. Unpacked layers hold
+// setuid binaries and device nodes: no other user may reach them
+// (CVE-2021-41091).
+constexpr mode_t kRootMode = 0711;
+constexpr mode_t kPrivateMode = 0700;
+constexpr const char* kPrivateDirs[] = {"blobs", "blobs/sha256", "ingest", "snapshots",
+                                        "containers", "tmp", "trash"};
+
+// mkdir with exactly mode (not filtered by the umask), or chmod to it when
+// the directory exists with another mode.
+Status EnsureDir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return ErrnoError("mkdir " + path);
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return ErrnoError("stat " + path);
+  if (!S_ISDIR(st.st_mode)) return MakeError(Code::kInvalidArgument, path + " is not a directory");
+  if ((st.st_mode & 07777) != mode && ::chmod(path.c_str(), mode) != 0) {
+    return ErrnoError("chmod " + path);
   }
+  return Ok();
+}
+
+bool IsEmptyDir(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) return false;
+  bool empty = true;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") empty = false;
+  }
+  ::closedir(d);
+  return empty;
+}
+
+// The root is made 0711 when berth creates it or it is already a store (or
+// empty); a user's existing directory (`--root /srv/x` with other files) keeps
+// its mode: the private subdirectories protect the content either way.
+Status PrepareRoot(const std::string& root) {
+  bool fresh = !PathExists(root);
+  if (fresh) TRY(MkdirAll(root, kRootMode));
+  if (fresh || PathExists(JoinPath(root, "berth.db")) || IsEmptyDir(root)) {
+    TRY(EnsureDir(root, kRootMode));
+  }
+  for (const char* sub : kPrivateDirs) TRY(EnsureDir(JoinPath(root, sub), kPrivateMode));
+  (void)::unlink(JoinPath(root, "lock").c_str());  // version 1's store-wide flock
+  return Ok();
 }
 
 }  // namespace
 
-Store::Store(std::string root, Options options, UniqueFd lock,
-             std::unique_ptr<Metadata> metadata)
+Store::Store(std::string root, Options options, std::unique_ptr<Metadata> metadata)
     : root_(std::move(root)),
       options_(options),
-      lock_(std::move(lock)),
       metadata_(std::move(metadata)),
-      content_(root_, &leases_, options_.read_only),
-      snapshots_(root_, metadata_.get(), &leases_, options_.read_only) {}
+      content_(root_, metadata_.get(), options_.read_only),
+      snapshots_(root_, metadata_.get(), options_.read_only),
+      trash_(JoinPath(root_, "trash")) {}
 
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& root, Options options) {
+  if (root.empty()) {
+    return MakeError(Code::kInvalidArgument, "the store root (--root, BERTH_ROOT) must not be empty");
+  }
   const std::string what = "open store " + root;
-  std::string lock_path = JoinPath(root, "lock");
+  std::string db = JoinPath(root, "berth.db");
   if (options.read_only) {
-    if (!PathExists(lock_path) || !PathExists(JoinPath(root, "berth.db"))) {
-      return MakeError(Code::kNotFound, what + ": no store there");
-    }
+    if (!PathExists(db)) return MakeError(Code::kNotFound, what + ": no store there");
   } else {
-    for (const char* sub : {"blobs/sha256", "ingest", "snapshots", "containers", "tmp"}) {
-      TRY_CTX(MkdirAll(JoinPath(root, sub), 0755), what);
+    TRY_CTX(PrepareRoot(root), what);
+  }
+  auto metadata = TRY_CTX(
+      Metadata::Open(db, options.read_only, JoinPath(JoinPath(root, "blobs"), "sha256")), what);
+  return std::unique_ptr<Store>(new Store(root, options, std::move(metadata)));
+}
+
+Result<Lease> Store::NewLease(std::string_view label, int64_t expires_ns) {
+  if (options_.read_only) return ReadOnlyError();
+  return Lease::Create(*metadata_, label, expires_ns);
+}
+
+Result<GcStats> Store::CollectGarbage(const GcOptions& options) {
+  if (options_.read_only && !options.dry_run) return ReadOnlyError().Wrap("garbage collection");
+  return TRY_CTX(store::CollectGarbage(Parts(), options), "garbage collection");
+}
+
+Result<bool> Store::MayHaveGarbage() { return store::MayHaveGarbage(Parts()); }
+
+Result<CheckReport> Store::Check() {
+  CheckReport report;
+  std::vector<std::string>& problems = report.problems;
+  problems = TRY(metadata_->QuickCheck());
+  for (const BlobRecord& b : TRY(metadata_->ListBlobs())) {
+    struct stat st;
+    std::string path = content_.Path(b.digest);
+    if (::stat(path.c_str(), &st) != 0) {
+      problems.push_back("blob " + b.digest.str() + ": file " + path + " is missing");
+    } else if (st.st_size != b.size) {
+      problems.push_back("blob " + b.digest.str() + ": file is " + std::to_string(st.st_size) +
+                         " bytes, recorded " + std::to_string(b.size));
     }
   }
-  UniqueFd lock = TRY_CTX(
-      OpenFile(lock_path, options.read_only ? O_RDONLY : O_RDWR | O_CREAT, 0644), what);
-  TRY(LockWithTimeout(lock.get(), LOCK_SH, options.lock_timeout, what));
-  auto metadata =
-      TRY_CTX(Metadata::Open(JoinPath(root, "berth.db"), options.read_only), what);
-  return std::unique_ptr<Store>(
-      new Store(root, options, std::move(lock), std::move(metadata)));
-}
-
-Result<GcStats> Store::CollectGarbage() {
-  const std::string what = "garbage collection";
-  if (options_.read_only) return ReadOnlyError().Wrap(what);
-  if (!leases_.BeginExclusive(options_.lock_timeout)) {
-    return MakeError(Code::kUnavailable, what + ": operations in progress in this process");
-  }
-  struct EndExclusive {
-    Leases* leases;
-    ~EndExclusive() { leases->EndExclusive(); }
-  } end{&leases_};
-
-  // Release shared, then wait for exclusive: two processes upgrading at once
-  // would deadlock if both kept their shared lock while waiting.
-  ::flock(lock_.get(), LOCK_UN);
-  Status locked = LockWithTimeout(lock_.get(), LOCK_EX, options_.lock_timeout, what);
-  Result<GcStats> stats = locked.ok() ? SweepUnreferenced(content_, snapshots_, *metadata_)
-                                      : Result<GcStats>(std::move(locked).error());
-  Status relock = LockWithTimeout(lock_.get(), LOCK_SH, options_.lock_timeout,
-                                  what + ": re-taking the shared lock");
-  if (!relock.ok() && stats.ok()) return std::move(relock).error();
-  return stats;
-}
-
-Result<std::vector<std::string>> Store::Check() const {
-  std::vector<std::string> problems = TRY(metadata_->QuickCheck());
   for (const ImageRecord& img : TRY(metadata_->ListImages())) {
     std::string who = "image " + img.id.Short();
     auto need_blob = [&](const Digest& d, const std::string& role) {
@@ -103,8 +130,7 @@ Result<std::vector<std::string>> Store::Check() const {
       const LayerRecord& l = img.layers[i];
       std::string layer = "layer " + std::to_string(i + 1);
       need_blob(l.blob, layer);
-      auto snap = TRY(snapshots_.Get(l.chain_id));
-      if (!snap) {
+      if (!TRY(snapshots_.Get(l.chain_id))) {
         problems.push_back(who + ": " + layer + " snapshot " + l.chain_id.str() + " is missing");
       }
     }
@@ -118,7 +144,15 @@ Result<std::vector<std::string>> Store::Check() const {
                          " is missing");
     }
   }
-  return problems;
+  for (const ContainerRecord& c : TRY(metadata_->ListContainers())) {
+    if (c.chain_id && !TRY(snapshots_.Get(*c.chain_id))) {
+      problems.push_back("container " + c.id.substr(0, 12) + ": snapshot " + c.chain_id->str() +
+                         " is missing");
+    }
+  }
+  report.garbage = TRY(CollectGarbage({.dry_run = true}));
+  report.reclaimable_bytes = report.garbage.bytes_reclaimed + report.garbage.trash_bytes;
+  return report;
 }
 
 }  // namespace berth::store

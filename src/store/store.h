@@ -1,35 +1,44 @@
 // Store: berth's on-disk state under one root directory, opened once per
-// command. Ties together the content store, snapshots and metadata, and the
-// locks that let several berth processes share the root safely.
+// command. Ties together the content store, snapshots, metadata, leases and
+// garbage collection. Several berth processes share a root safely through
+// SQLite transactions, leases and per-ingest locks; nothing holds a
+// store-wide lock for a process's life.
 //
-//   <root>/berth.db             SQLite (WAL): the only index of what exists
-//   <root>/blobs/sha256/<hex>   read-only once committed
-//   <root>/ingest/<random>/     in-flight writes (locked while alive)
+//   <root>/                     0711
+//   <root>/berth.db             0600, SQLite (WAL): the only index of what exists
+//   <root>/blobs/sha256/<hex>   0700 dirs; blobs 0444 once committed
+//   <root>/ingest/<key>/        in-flight writes, each locked by its writer
 //   <root>/snapshots/<n>/fs     one unpacked layer, keyed by chain id in the DB
-//   <root>/containers/  <root>/tmp/
-//   <root>/lock                 flock: shared while open, exclusive for GC
+//   <root>/containers/ <root>/tmp/
+//   <root>/trash/               garbage on its way out
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "base/fd.h"
 #include "base/result.h"
 #include "store/content_store.h"
 #include "store/gc.h"
 #include "store/lease.h"
 #include "store/metadata.h"
 #include "store/snapshots.h"
+#include "store/trash.h"
 
 namespace berth::store {
 
 struct StoreOptions {
   // Open without creating or changing anything; writers fail with PermissionDenied.
   bool read_only = false;
-  // How long Open waits for a running GC, and GC for other users, to finish.
-  std::chrono::milliseconds lock_timeout{10000};
+};
+
+struct CheckReport {
+  // One line per problem; empty = consistent.
+  std::vector<std::string> problems;
+  // What the next garbage collection would free (a dry run), trash included.
+  GcStats garbage;
+  int64_t reclaimable_bytes = 0;
 };
 
 // Blob writers, stagings and leases handed out by a Store must not outlive it.
@@ -37,11 +46,11 @@ class Store {
  public:
   using Options = StoreOptions;
 
-  // Creates the layout if missing (unless read_only), takes a shared flock on
-  // <root>/lock, and opens berth.db (creating or checking the schema).
-  // NotFound when read_only and there is no store at root; Unavailable when
-  // the lock cannot be taken within lock_timeout; Unimplemented when the
-  // database schema is newer than this berth.
+  // Creates the layout if missing (unless read_only), with private modes
+  // (see above), and opens berth.db (creating, upgrading or checking the
+  // schema). InvalidArgument for an empty root; NotFound when read_only and
+  // there is no store at root; Unimplemented when the schema is newer than
+  // this berth.
   static Result<std::unique_ptr<Store>> Open(const std::string& root, Options options = {});
 
   Store(const Store&) = delete;
@@ -54,35 +63,37 @@ class Store {
   const Snapshots& snapshots() const { return snapshots_; }
   Metadata& metadata() { return *metadata_; }
   const Metadata& metadata() const { return *metadata_; }
+  Trash& trash() { return trash_; }
   const std::string& root() const { return root_; }
   bool read_only() const { return options_.read_only; }
 
-  // Protects work in progress from an in-process CollectGarbage: hold one
-  // from writing the first blob of an import until its image row is stored.
-  // (Blob writers and stagings hold their own.)
-  Leases::Lease Lease() { return leases_.Acquire(); }
+  // A new lease owned by this process (see lease.h). Hold it from the first
+  // write of an operation until its result is reachable from an image row.
+  Result<Lease> NewLease(std::string_view label, int64_t expires_ns = 0);
 
-  // Mark and sweep (see SweepUnreferenced) under an exclusive lock: waits for
-  // this process's leases, releases the shared flock, takes it exclusively
-  // (Unavailable after lock_timeout when other processes keep the store
-  // open), sweeps, and takes the shared lock again. Returns what was removed.
-  Result<GcStats> CollectGarbage();
+  // Garbage collection (see gc.h). Never waits on another process beyond a
+  // metadata transaction.
+  Result<GcStats> CollectGarbage(const GcOptions& options = {});
+  // Cheap check whether a collection could find anything (see gc.h).
+  Result<bool> MayHaveGarbage();
 
-  // Consistency check (for `berth system check`): the database is sound, and
-  // every image's config, manifest and layer blobs and every layer's snapshot
-  // (with its directory) exist. Returns one line per problem; empty = clean.
-  Result<std::vector<std::string>> Check() const;
+  // Consistency check (for `berth system check`): the database is sound;
+  // every blob row has its file with the recorded size; every image's
+  // config, manifest and layer blobs and every layer's snapshot exist; every
+  // snapshot's directory and parent exist; every container's snapshot
+  // exists. Also measures what GC would reclaim.
+  Result<CheckReport> Check();
 
  private:
-  Store(std::string root, Options options, UniqueFd lock, std::unique_ptr<Metadata> metadata);
+  Store(std::string root, Options options, std::unique_ptr<Metadata> metadata);
+  StoreParts Parts() { return {*metadata_, content_, snapshots_, trash_}; }
 
   std::string root_;
   Options options_;
-  UniqueFd lock_;
-  Leases leases_;
   std::unique_ptr<Metadata> metadata_;
   ContentStore content_;
   Snapshots snapshots_;
+  Trash trash_;
 };
 
 }  // namespace berth::store
