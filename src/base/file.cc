@@ -159,8 +159,10 @@ Result<uint64_t> DiskUsage(const std::string& path) {
   uint64_t total = 0;
   auto it = std::filesystem::recursive_directory_iterator(path, ec);
   if (ec) return MakeError(Code::kNotFound, "du " + path + ": " + ec.message());
-  for (auto& e : it) {
-    if (e.is_regular_file(ec) && !e.is_symlink(ec)) total += e.file_size(ec);
+  // Entries may vanish while we walk (a trash being emptied): skip them.
+  for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
   }
   return total;
 }

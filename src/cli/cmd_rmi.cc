@@ -20,6 +20,10 @@ int CmdRmi(Context& ctx, const std::vector<std::string>& args) {
   if (fs.args().empty()) return ArgCountError(fs, "requires at least 1 argument");
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
+  // Marks the deletion as in progress: if this process dies before its GC
+  // has run, the next berth command finds the dead lease and collects.
+  auto marker = (*store)->NewLease("rmi");
+  if (!marker.ok()) return Fail(marker.error());
   int status = 0;
   bool deleted_any = false;
   for (const auto& name : fs.args()) {
@@ -62,6 +66,8 @@ int CmdPrune(Context& ctx, const std::vector<std::string>& args) {
   }
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
+  auto marker = (*store)->NewLease("image prune");  // as in rmi
+  if (!marker.ok()) return Fail(marker.error());
   auto report = image::PruneImages(**store, {.all = *all, .filters = *filters});
   if (!report.ok()) return Fail(report.error());
   std::string out;

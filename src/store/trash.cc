@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -63,17 +64,32 @@ Status Trash::MoveIn(const std::string& path, std::string_view tag) {
 }
 
 Status Trash::Empty() {
-  UniqueFd lock = TRY(OpenFile(JoinPath(dir_, kLockName), O_RDWR | O_CREAT, 0600));
-  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) return Ok();  // another emptier is at work
-    return ErrnoError("lock the trash");
+  // Whoever finds the lock taken leaves its entries to the holder, so the
+  // holder looks again after letting go: an entry moved in while it worked
+  // is seen either by that look or by its mover's own attempt to lock.
+  std::vector<std::string> failed;
+  for (;;) {
+    UniqueFd lock = TRY(OpenFile(JoinPath(dir_, kLockName), O_RDWR | O_CREAT, 0600));
+    if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) return Ok();  // another emptier is at work
+      return ErrnoError("lock the trash");
+    }
+    Status first = Ok();
+    bool removed_any = false;
+    for (const std::string& name : TRY(Names(dir_))) {
+      if (std::find(failed.begin(), failed.end(), name) != failed.end()) continue;
+      Status st = RemoveTree(JoinPath(dir_, name));
+      if (st.ok()) {
+        removed_any = true;
+        continue;
+      }
+      failed.push_back(name);
+      if (first.ok()) first = std::move(st).error().Wrap("empty the trash");
+    }
+    lock.Reset();
+    if (!first.ok()) return first;
+    if (!removed_any || TRY(Count()) == 0) return Ok();
   }
-  Status first = Ok();
-  for (const std::string& name : TRY(Names(dir_))) {
-    Status st = RemoveTree(JoinPath(dir_, name));
-    if (!st.ok() && first.ok()) first = std::move(st).error().Wrap("empty the trash");
-  }
-  return first;
 }
 
 Status Trash::EmptyInBackground() {
