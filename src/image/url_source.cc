@@ -1,6 +1,6 @@
 // URL sources for import. The body goes to an anonymous temp file (O_TMPFILE)
 // in the store's tmp dir, so nothing is left behind if berth is killed.
-// libcurl is loaded on first use (image/curl_api.h).
+// libcurl is loaded on first use (net/curl_api.h).
 #include "image/url_source.h"
 
 #include <fcntl.h>
@@ -8,9 +8,11 @@
 
 #include "base/file.h"
 #include "base/io.h"
-#include "image/curl_api.h"
+#include "net/curl_api.h"
 
 namespace berth::image {
+
+using net::CurlEasy;
 
 namespace {
 

@@ -10,7 +10,7 @@
 
 #include "base/result.h"
 
-namespace berth::image {
+namespace berth::net {
 
 struct CurlApi {
   decltype(&curl_global_init) global_init = nullptr;
@@ -68,4 +68,4 @@ class CurlEasy {
   CURL* h_;
 };
 
-}  // namespace berth::image
+}  // namespace berth::net

@@ -4,11 +4,11 @@
 // several milliseconds; only commands that fetch URLs need any of it. Here the
 // few entry points berth calls are resolved from libcurl.so.4 the first time
 // one is needed.
-#include "image/curl_api.h"
+#include "net/curl_api.h"
 
 #include "base/dynload.h"
 
-namespace berth::image {
+namespace berth::net {
 
 namespace {
 
@@ -69,4 +69,4 @@ long CurlEasy::ResponseCode() const {
   return status;
 }
 
-}  // namespace berth::image
+}  // namespace berth::net
