@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <memory>
 
 #include "base/file.h"
 #include "cli/commands.h"
@@ -11,7 +12,7 @@
 #include "image/changes.h"
 #include "image/import.h"
 #include "image/resolve.h"
-#include "image/url_source.h"
+#include "net/http_reader.h"
 #include "oci/platform.h"
 
 namespace berth::cli {
@@ -44,14 +45,15 @@ int CmdImport(Context& ctx, const std::vector<std::string>& args) {
   if (!store.ok()) return Fail(store.error());
 
   const std::string& src = fs.args()[0];
-  UniqueFd fd;
+  std::unique_ptr<Reader> reader;
   if (src == "-") {
-    fd = UniqueFd(dup(0));
-  } else if (image::IsUrl(src)) {
+    reader = std::make_unique<FdReader>(UniqueFd(dup(0)));
+  } else if (net::IsUrl(src)) {  // streamed: the body goes straight into Import
     opts.source = src;
-    auto tmp = image::DownloadToTemp(src, (*store)->root() + "/tmp");
-    if (!tmp.ok()) return Fail(tmp.error());
-    fd = std::move(*tmp);
+    auto http = net::OpenHttp(src);
+    if (!http.ok()) return Fail(http.error());
+    if (Status st = (*http)->Start(); !st.ok()) return Fail(st.error());
+    reader = std::move(*http);
   } else {
     auto f = OpenFile(src, O_RDONLY);
     if (!f.ok()) return Fail(f.error());
@@ -59,10 +61,9 @@ int CmdImport(Context& ctx, const std::vector<std::string>& args) {
     if (::fstat(f->get(), &st) == 0 && S_ISDIR(st.st_mode)) {
       return Fail("Error: read " + src + ": is a directory");
     }
-    fd = std::move(*f);
+    reader = std::make_unique<FdReader>(std::move(*f));
   }
-  FdReader reader(std::move(fd));
-  auto res = image::Import(**store, reader, opts);
+  auto res = image::Import(**store, *reader, opts);
   if (!res.ok()) {
     int status = Fail(src == "-" ? res.error() : res.error().Wrap(src));
     ctx.CollectGarbage(true);  // what the failed import committed before failing

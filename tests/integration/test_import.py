@@ -1,10 +1,32 @@
-"""`berth import`: compressions, -c/-m/--platform, stdin, errors."""
+"""`berth import`: compressions, -c/-m/--platform, stdin, URLs, errors."""
+import contextlib
+import functools
+import hashlib
+import http.server
 import json
 import os
 import subprocess
 import tarfile
+import threading
 
 from berthtest import BerthTest, busybox_size, make_tar
+
+
+@contextlib.contextmanager
+def serve_dir(directory):
+    """Serves directory over HTTP on a loopback port; yields the base URL."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    handler = functools.partial(Quiet, directory=directory)
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            thread.join()
 
 
 class ImportTest(BerthTest):
@@ -117,3 +139,29 @@ class ImportTest(BerthTest):
     def test_url_source_error_names_the_url(self):
         r = self.fails("import", "http://127.0.0.1:1/rootfs.tar")
         self.assertIn("http://127.0.0.1:1/rootfs.tar", r.err)
+
+    def test_url_source_is_streamed_into_the_image(self):
+        plain = self.busybox_tar()
+        with open(plain, "rb") as f:
+            diff_id = "sha256:" + hashlib.sha256(f.read()).hexdigest()
+        served = os.path.join(self.tmp, "www")
+        os.makedirs(served)
+        with open(plain, "rb") as i, open(os.path.join(served, "rootfs.tar.gz"), "wb") as o:
+            subprocess.run(["gzip", "-c"], stdin=i, stdout=o, check=True)
+        self.assertGreater(os.path.getsize(os.path.join(served, "rootfs.tar.gz")), 64 << 10)
+        with serve_dir(served) as base:
+            url = base + "/rootfs.tar.gz"
+            out = self.ok("import", url, "web:1").out.strip()
+        info = self.inspect("web:1")
+        self.assertEqual(info["Id"], out)
+        self.assertEqual(info["Size"], busybox_size())
+        self.assertEqual(info["RootFS"]["Layers"], [diff_id])
+        self.assertEqual(info["Comment"], f"Imported from {url}")
+        self.ok("system", "check")
+
+    def test_url_source_http_error_names_url_and_status(self):
+        with serve_dir(self.tmp) as base:
+            url = base + "/missing.tar"
+            r = self.fails("import", url, "x:1")
+        self.assertEqual(r.err, f'Error: Get "{url}": HTTP status 404\n')
+        self.assertEqual(self.ok("images", "-aq").out, "")

@@ -10,7 +10,7 @@
 
 #include "base/result.h"
 
-namespace berth::image {
+namespace berth::net {
 
 struct CurlApi {
   decltype(&curl_global_init) global_init = nullptr;
@@ -22,6 +22,15 @@ struct CurlApi {
   decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
   decltype(&curl_easy_reset) easy_reset = nullptr;
   decltype(&curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&curl_easy_pause) easy_pause = nullptr;
+  decltype(&curl_multi_init) multi_init = nullptr;
+  decltype(&curl_multi_add_handle) multi_add_handle = nullptr;
+  decltype(&curl_multi_remove_handle) multi_remove_handle = nullptr;
+  decltype(&curl_multi_perform) multi_perform = nullptr;
+  decltype(&curl_multi_poll) multi_poll = nullptr;
+  decltype(&curl_multi_info_read) multi_info_read = nullptr;
+  decltype(&curl_multi_strerror) multi_strerror = nullptr;
+  decltype(&curl_multi_cleanup) multi_cleanup = nullptr;
   decltype(&curl_slist_append) slist_append = nullptr;
   decltype(&curl_slist_free_all) slist_free_all = nullptr;
 };
@@ -30,7 +39,8 @@ struct CurlApi {
 // entry and runs curl_global_init; later calls return the same table (or the
 // same error). Thread-safe. Errors: Unavailable "libcurl is not installed
 // (libcurl4): ..." when the library cannot be opened, Unavailable naming the
-// symbol when it is too old, Internal if curl_global_init fails.
+// symbol when it is too old (curl_multi_poll needs 7.66), Internal if
+// curl_global_init fails.
 Result<const CurlApi*> Curl();
 
 // One easy handle, cleaned up on destruction. Create() fails as Curl() does,
@@ -68,4 +78,4 @@ class CurlEasy {
   CURL* h_;
 };
 
-}  // namespace berth::image
+}  // namespace berth::net

@@ -4,11 +4,11 @@
 // several milliseconds; only commands that fetch URLs need any of it. Here the
 // few entry points berth calls are resolved from libcurl.so.4 the first time
 // one is needed.
-#include "image/curl_api.h"
+#include "net/curl_api.h"
 
 #include "base/dynload.h"
 
-namespace berth::image {
+namespace berth::net {
 
 namespace {
 
@@ -24,6 +24,15 @@ Result<CurlApi> Load() {
   TRY(lib.Bind(api.easy_cleanup, "curl_easy_cleanup"));
   TRY(lib.Bind(api.easy_reset, "curl_easy_reset"));
   TRY(lib.Bind(api.easy_strerror, "curl_easy_strerror"));
+  TRY(lib.Bind(api.easy_pause, "curl_easy_pause"));
+  TRY(lib.Bind(api.multi_init, "curl_multi_init"));
+  TRY(lib.Bind(api.multi_add_handle, "curl_multi_add_handle"));
+  TRY(lib.Bind(api.multi_remove_handle, "curl_multi_remove_handle"));
+  TRY(lib.Bind(api.multi_perform, "curl_multi_perform"));
+  TRY(lib.Bind(api.multi_poll, "curl_multi_poll"));
+  TRY(lib.Bind(api.multi_info_read, "curl_multi_info_read"));
+  TRY(lib.Bind(api.multi_strerror, "curl_multi_strerror"));
+  TRY(lib.Bind(api.multi_cleanup, "curl_multi_cleanup"));
   TRY(lib.Bind(api.slist_append, "curl_slist_append"));
   TRY(lib.Bind(api.slist_free_all, "curl_slist_free_all"));
   CURLcode rc = api.global_init(CURL_GLOBAL_DEFAULT);
@@ -69,4 +78,4 @@ long CurlEasy::ResponseCode() const {
   return status;
 }
 
-}  // namespace berth::image
+}  // namespace berth::net
