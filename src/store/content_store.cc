@@ -74,15 +74,6 @@ Status BlobWriter::Resume() {
   return Ok();
 }
 
-Status BlobWriter::Restart() {
-  if (::ftruncate(fd_.get(), 0) != 0 || ::lseek(fd_.get(), 0, SEEK_SET) < 0) {
-    return ErrnoError("truncate " + dir_.Join(kDataName));
-  }
-  hash_.emplace();
-  resumed_ = 0;
-  return Ok();
-}
-
 Status BlobWriter::Write(std::span<const std::byte> data) {
   if (done_) return MakeError(Code::kInternal, "write to a finished blob writer");
   if (failed_) return MakeError(Code::kInternal, "write to a failed blob writer");
@@ -182,14 +173,12 @@ Result<BlobInfo> ContentStore::Put(std::string_view data, Lease* lease) {
   if (read_only_) return ReadOnlyError();
   Digest d = Digest::Of(data);
   BlobInfo info{d, static_cast<int64_t>(data.size())};
-  auto w = NewWriter({.lease = lease, .digest = d, .size = info.size});
-  if (!w.ok()) {
-    if (w.error().code == Code::kAlreadyExists) return info;
-    return std::move(w).error();
-  }
-  if ((*w)->resumed() > 0) TRY((*w)->Restart());  // all the bytes are at hand
-  TRY((*w)->Write(AsBytes(data)));
-  return (*w)->Commit();
+  if (TRY(HasAndLease(d, lease))) return info;
+  // Unkeyed: all the bytes are at hand, so there is nothing to resume or to
+  // wait for, and nothing keyed to leave behind if this process dies.
+  auto w = TRY(NewWriter({.lease = lease, .max_size = info.size}));
+  TRY(w->Write(AsBytes(data)));
+  return w->Commit(d, info.size);
 }
 
 Result<UniqueFd> ContentStore::Open(const Digest& digest) const {

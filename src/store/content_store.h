@@ -46,7 +46,7 @@ struct WriterOptions {
   Lease* lease = nullptr;
   // The expected digest. Makes the ingest keyed: shared with other processes
   // wanting the same blob, and resumable.
-  std::optional<Digest> digest;
+  std::optional<Digest> digest{};
   // The expected size, or -1 when unknown. Writing past it fails at once.
   int64_t size = -1;
   // Cap when the size is unknown.
@@ -95,8 +95,6 @@ class BlobWriter : public Writer {
   friend class ContentStore;
   BlobWriter(ContentStore* store, IngestDir dir, UniqueFd fd, WriterOptions options);
   Status Resume();
-  // Drops what was resumed and starts the blob from byte 0.
-  Status Restart();
 
   ContentStore* store_;
   IngestDir dir_;

@@ -24,7 +24,7 @@ class Metadata;
 struct ProcessId {
   int64_t pid = 0;
   int64_t start_time = 0;  // /proc/<pid>/stat field 22 (clock ticks since boot)
-  std::string boot_id;     // /proc/sys/kernel/random/boot_id
+  std::string boot_id{};   // /proc/sys/kernel/random/boot_id
 
   // This process.
   static const ProcessId& Self();
@@ -41,17 +41,17 @@ std::string_view ResourceKindName(ResourceKind kind);
 
 struct LeaseResource {
   ResourceKind kind = ResourceKind::kBlob;
-  std::string key;
+  std::string key{};
   bool operator==(const LeaseResource&) const = default;
 };
 
 struct LeaseRecord {
   int64_t id = 0;
-  ProcessId owner;
-  std::string label;    // what holds it: "import", "pull ubuntu:18.04", "container 3f2a..."
+  ProcessId owner{};
+  std::string label{};  // what holds it: "import", "pull ubuntu:18.04", "container 3f2a..."
   int64_t created = 0;  // ns
   int64_t expires = 0;  // ns; 0 = never (lives as long as its owner)
-  std::vector<LeaseResource> resources;
+  std::vector<LeaseResource> resources{};
 
   // Dead when expired or when the owner is gone.
   bool Alive(int64_t now_ns) const;

@@ -8,6 +8,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <thread>
+
 #include "base/clock.h"
 #include "base/file.h"
 
@@ -121,7 +124,15 @@ Status Metadata::InitSchema(bool read_only, const std::string& blob_dir) {
   std::lock_guard lock(mu_);
   TRY(db_.Exec("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;"));
   if (!read_only) {
-    TRY(db_.Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"));
+    // Switching a fresh database to WAL needs an exclusive lock, and SQLite
+    // answers BUSY at once, without its busy handler, when two openers of a
+    // new store race for it (deadlock avoidance). Retry for a while.
+    for (int attempt = 0;; attempt++) {
+      Status st = db_.Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+      if (st.ok()) break;
+      if (st.error().code != Code::kUnavailable || attempt == 2000) return st;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
   auto check = [&]() -> Result<int64_t> {
     int64_t v = TRY(db_.QueryInt("PRAGMA user_version"));
