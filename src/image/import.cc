@@ -75,6 +75,7 @@ struct Layer {
 
 // Step 1 and 2: one pass over the input, then the blob and snapshot commits.
 Result<Layer> StoreLayer(store::Store& store, Reader& src, Compression* detected) {
+  ApplyOptions apply{.limits = TRY(ApplyLimitsFromEnv())};
   std::string head = TRY(ReadHead(src, 8));
   Compression c = DetectCompression(AsBytes(head));
   *detected = c;
@@ -92,7 +93,7 @@ Result<Layer> StoreLayer(store::Store& store, Reader& src, Compression* detected
   HashingReader hashed(tar_tee);
 
   auto staging = TRY(store.snapshots().Prepare());
-  ApplyStats stats = TRY(ApplyLayer(staging.dir(), hashed));
+  ApplyStats stats = TRY(ApplyLayer(staging.dir(), hashed, apply));
   if (LooksLikeImageArchive(staging.dir())) {
     return MakeError(Code::kInvalidArgument,
                      "this is an image archive made by `save` (it holds manifest.json), not a root "
