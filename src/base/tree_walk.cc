@@ -167,7 +167,9 @@ class Remover {
 
  private:
   Status OpenTop(int dirfd, const std::string& name);
+  void GoDown();
   bool EndOfTop(int dirfd);
+  bool EndOfSubdir();
   void RemoveEntry(const struct dirent64& e);
   int Unlink(const char* name, int flags);
   UniqueFd OpenChild(const char* name);
@@ -194,41 +196,50 @@ Status Remover::Run(int dirfd, const std::string& name) {
   TRY(OpenTop(dirfd, name));
   for (;;) {
     if (next_.valid()) {
-      Status st = path_.Down(std::move(next_), std::move(next_name_), next_resume_);
-      if (st.ok()) path_.current().errors_at_entry = errors_;
-      else Note(st.error());
-      entries_.Reset();
+      GoDown();
       continue;
     }
     auto e = entries_.Next(path_.fd());
     if (!e.ok()) Note(e.error());  // unreadable: take it as the end; rmdir says the rest
     if (e.ok() && *e) {
       RemoveEntry(**e);
-      continue;
-    }
-    if (path_.depth() == 1) {
+    } else if (path_.depth() == 1) {
       if (EndOfTop(dirfd)) return FirstError();
-      continue;
-    }
-    auto left = path_.Up();
-    entries_.Reset();
-    if (!left.ok()) {
-      Note(left.error());
+    } else if (!EndOfSubdir()) {
       return FirstError();  // lost our place: stop rather than guess
     }
-    int err = Unlink(left->name.c_str(), AT_REMOVEDIR);
-    if (err == 0 || err == ENOENT) continue;
-    // Not empty although nothing in it failed: entries came in meanwhile, or
-    // the file system's offsets moved as entries went. Go through it again
-    // while that removes something.
-    if ((err == ENOTEMPTY || err == EEXIST) && errors_ == left->errors_at_entry && left->progress) {
-      next_ = OpenChild(left->name.c_str());
-      next_name_ = left->name;
-      next_resume_ = path_.current().resume;
-      continue;
-    }
-    Note(ErrnoError("rmdir " + left->name, err));
   }
+}
+
+void Remover::GoDown() {
+  Status st = path_.Down(std::move(next_), std::move(next_name_), next_resume_);
+  if (st.ok()) path_.current().errors_at_entry = errors_;
+  else Note(st.error());
+  entries_.Reset();
+}
+
+// Back up from a subdirectory whose entries are done, and its rmdir. False
+// when the walk cannot get back up.
+bool Remover::EndOfSubdir() {
+  auto left = path_.Up();
+  entries_.Reset();
+  if (!left.ok()) {
+    Note(left.error());
+    return false;
+  }
+  int err = Unlink(left->name.c_str(), AT_REMOVEDIR);
+  if (err == 0 || err == ENOENT) return true;
+  // Not empty although nothing in it failed: entries came in meanwhile, or
+  // the file system's offsets moved as entries went. Go through it again
+  // while that removes something.
+  if ((err == ENOTEMPTY || err == EEXIST) && errors_ == left->errors_at_entry && left->progress) {
+    next_ = OpenChild(left->name.c_str());
+    next_name_ = left->name;
+    next_resume_ = path_.current().resume;
+    return true;
+  }
+  Note(ErrnoError("rmdir " + left->name, err));
+  return true;
 }
 
 // The top's own rmdir once its entries are done. False when it is to be read again.
