@@ -6,8 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <dirent.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -93,42 +91,6 @@ Status MkdirAll(const std::string& path, int mode) {
   return Ok();
 }
 
-Status RemoveTreeAt(int dirfd, const std::string& name) {
-  // Most entries are not directories: one unlinkat settles them.
-  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return Ok();
-  if (errno != EISDIR) return ErrnoError("unlink " + name);
-  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? Ok() : ErrnoError("open " + name);
-  DIR* d = ::fdopendir(fd);
-  if (!d) {
-    ::close(fd);
-    return ErrnoError("opendir " + name);
-  }
-  Status st = Ok();
-  while (struct dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n == "." || n == "..") continue;
-    // d_type spares a stat; DT_UNKNOWN falls back to the unlink-first probe.
-    if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) {
-      if (::unlinkat(::dirfd(d), e->d_name, 0) == 0 || errno == ENOENT) continue;
-      if (errno != EISDIR) {
-        st = ErrnoError("unlink " + std::string(n));
-        break;
-      }
-    }
-    st = RemoveTreeAt(::dirfd(d), std::string(n));
-    if (!st.ok()) break;
-  }
-  ::closedir(d);
-  if (!st.ok()) return st;
-  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-    return ErrnoError("rmdir " + name);
-  }
-  return Ok();
-}
-
-Status RemoveAll(const std::string& path) { return RemoveTreeAt(AT_FDCWD, path); }
-
 bool PathExists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0;
@@ -152,19 +114,6 @@ std::string JoinPath(std::string_view a, std::string_view b) {
   if (out != "/") out += '/';
   out += b;
   return out;
-}
-
-Result<uint64_t> DiskUsage(const std::string& path) {
-  std::error_code ec;
-  uint64_t total = 0;
-  auto it = std::filesystem::recursive_directory_iterator(path, ec);
-  if (ec) return MakeError(Code::kNotFound, "du " + path + ": " + ec.message());
-  // Entries may vanish while we walk (a trash being emptied): skip them.
-  for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
-  }
-  return total;
 }
 
 }  // namespace berth

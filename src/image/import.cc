@@ -91,6 +91,7 @@ struct Layer {
 // both protected by the import's lease until the image row refers to them.
 Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, Reader& src,
                          Compression* detected) {
+  ApplyOptions apply{.limits = TRY(ApplyLimitsFromEnv())};
   std::string head = TRY(ReadHead(src, 8));
   Compression c = DetectCompression(AsBytes(head));
   *detected = c;
@@ -108,7 +109,7 @@ Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, Reader& src,
   HashingReader hashed(tar_tee);
 
   auto staging = TRY(store.snapshots().Prepare());
-  ApplyStats stats = TRY(ApplyLayer(staging.dir(), hashed));
+  ApplyStats stats = TRY(ApplyLayer(staging.dir(), hashed, apply));
   if (LooksLikeImageArchive(staging.dir())) {
     return MakeError(Code::kInvalidArgument,
                      "this is an image archive made by `save` (it holds manifest.json), not a root "

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <thread>
 #include <utility>
 
@@ -136,18 +135,6 @@ void IngestDir::Keep() {
   lock_.Reset();
 }
 
-Status RemoveTree(const std::string& path) {
-  Status st = RemoveAll(path);
-  if (st.ok()) return st;
-  // Make every directory writable and searchable by us, then try again.
-  std::error_code ec;
-  ::chmod(path.c_str(), 0700);
-  for (auto it = std::filesystem::recursive_directory_iterator(
-           path, std::filesystem::directory_options::skip_permission_denied, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0700);
-  }
-  return RemoveAll(path);
-}
+Status RemoveTree(const std::string& path) { return RemoveAll(path); }
 
 }  // namespace berth::store

@@ -67,8 +67,9 @@ class IngestDir {
 // Name of the lock file inside every ingest dir.
 inline constexpr const char* kIngestLockName = "lock";
 
-// rm -rf that also copes with read-only directories inside (unpacked layers
-// may carry mode 0555 dirs, which stop unlink for a non-root user).
+// rm -rf of a store directory: RemoveAll, which copes with read-only
+// directories inside (unpacked layers may carry mode 0555 dirs, which stop
+// unlink for a non-root user) and with trees of any depth.
 Status RemoveTree(const std::string& path);
 
 }  // namespace berth::store

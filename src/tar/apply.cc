@@ -5,7 +5,9 @@
 // ever follows a symlink by path. So absolute names, "..", and symlinks planted
 // earlier in the same tar all stay inside the layer directory. Whiteouts become
 // overlay whiteouts (0/0 char devices, trusted.overlay.opaque) because the layer is
-// used as an overlay lowerdir.
+// used as an overlay lowerdir. A layer is also held to ApplyLimits (entries,
+// bytes of file content, padding after the archive), counted before anything is
+// written, so a hostile one cannot fill the disk or run forever.
 #include "tar/apply.h"
 
 #include <archive.h>
@@ -17,9 +19,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
-#include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "base/strings.h"
 #include "tar/archive_util.h"
@@ -50,6 +55,10 @@ struct Times {
   struct timespec ts[2];
 };
 
+// Directory times by inode: set at the end, once the children stop changing
+// them. Keyed by inode, not path, so a record stays small however long the name.
+using DirTimes = std::unordered_map<ino_t, Times>;
+
 Times EntryTimes(archive_entry* e) {
   Times t;
   t.ts[1].tv_sec = archive_entry_mtime(e);
@@ -63,36 +72,83 @@ Times EntryTimes(archive_entry* e) {
   return t;
 }
 
+// Forgets the times of every directory in a subtree about to be removed, so
+// that a directory made later on a reused inode does not take them.
+class TimesEraser : public TreeVisitor {
+ public:
+  explicit TimesEraser(DirTimes& times) : times_(times) {}
+  Status Entry(int, const char*, unsigned char) override { return Ok(); }
+  Status LeaveDir(int, dev_t, ino_t ino) override {
+    times_.erase(ino);
+    return Ok();
+  }
+
+ private:
+  DirTimes& times_;
+};
+
+// The last pass over the finished layer: Docker's size, and each directory's
+// times from its tar entry, set after the walk has read the directory so that
+// the walk's own reads do not move its atime.
+class FinishWalk : public LayerSizeVisitor {
+ public:
+  explicit FinishWalk(const DirTimes& times) : times_(times) {}
+  Status LeaveDir(int fd, dev_t, ino_t ino) override {
+    auto it = times_.find(ino);
+    if (it != times_.end() && ::futimens(fd, it->second.ts) != 0) return ErrnoError("set directory times");
+    return Ok();
+  }
+
+ private:
+  const DirTimes& times_;
+};
+
 class Applier {
  public:
   Applier(RootFs root, const ApplyOptions& opts, archive* a)
       : root_(std::move(root)), opts_(opts), a_(a) {}
 
   Status Apply(archive_entry* e);
-  Status SetDirectoryTimes();
+  // Sets the directories' times; returns the layer's size (LayerSize).
+  Result<uint64_t> Finish();
 
  private:
   Status ApplyRoot(archive_entry* e);
   Status Whiteout(const RootPath& path, int pfd, archive_entry* e);
   Status RegularFile(int pfd, const std::string& base, archive_entry* e);
+  Result<int64_t> WriteData(int fd, int64_t size);
   Status Hardlink(const RootPath& path, int pfd, archive_entry* e);
   Status CopyFromLower(const RootPath& target, int pfd, const std::string& base);
   Status Metadata(int pfd, const std::string& base, int fd, mode_t type, archive_entry* e);
   Status Chown(int pfd, const std::string& base, archive_entry* e);
   Status Xattrs(int pfd, const std::string& base, int fd, archive_entry* e);
-  void ForgetTimes(const RootPath& path);
+  Status SetTimesLater(int fd, archive_entry* e);
+  Status ForgetTimes(int pfd, const std::string& name);
+  Status ChargeBytes(int64_t n);
 
   RootFs root_;
   const ApplyOptions& opts_;
   archive* a_;
-  std::map<std::string, Times> dir_times_;  // set after all entries (children touch them)
+  DirTimes dir_times_;
+  uint64_t bytes_ = 0;  // charged against opts_.limits.max_bytes
   std::vector<std::optional<RootFs>> lowers_;
 };
+
+// RootPathString's length without building it.
+size_t RootPathLength(const RootPath& path) {
+  size_t n = path.empty() ? 0 : path.size() - 1;
+  for (const auto& c : path) n += c.size();
+  return n;
+}
 
 Status Applier::Apply(archive_entry* e) {
   const char* raw = EntryPathname(e);
   if (!raw) return MakeError(Code::kDataLoss, "tar entry without a name");
   RootPath path = CleanRootPath(raw);
+  // Every name is opened in one openat2 call, which takes no more.
+  if (RootPathLength(path) >= PATH_MAX) {
+    return MakeError(Code::kInvalidArgument, "name longer than " + std::to_string(PATH_MAX - 1) + " bytes");
+  }
   mode_t type = archive_entry_filetype(e);
   bool is_link = EntryHardlink(e) != nullptr;
   if (path.empty()) {
@@ -125,8 +181,8 @@ Status Applier::Apply(archive_entry* e) {
     // A later entry replaces an earlier one, except that a directory over a
     // directory keeps its contents and only takes the new metadata.
     if (!(is_dir && S_ISDIR(st.st_mode))) {
+      if (S_ISDIR(st.st_mode)) TRY(ForgetTimes(pfd.get(), base));
       TRY(RemoveTreeAt(pfd.get(), base));
-      ForgetTimes(path);
     }
   } else if (errno != ENOENT) {
     return ErrnoError("stat");
@@ -143,8 +199,7 @@ Status Applier::Apply(archive_entry* e) {
       UniqueFd dfd(::openat(pfd.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!dfd.valid()) return ErrnoError("open directory");
       TRY(Metadata(pfd.get(), base, dfd.get(), type, e));
-      dir_times_[RootPathString(path)] = EntryTimes(e);
-      return Ok();
+      return SetTimesLater(dfd.get(), e);
     }
     case AE_IFLNK: {
       const char* target = EntrySymlink(e);
@@ -168,8 +223,7 @@ Status Applier::Apply(archive_entry* e) {
 
 Status Applier::ApplyRoot(archive_entry* e) {
   TRY(Metadata(root_.fd(), ".", root_.fd(), AE_IFDIR, e));
-  dir_times_["."] = EntryTimes(e);
-  return Ok();
+  return SetTimesLater(root_.fd(), e);
 }
 
 Status Applier::Whiteout(const RootPath& path, int pfd, archive_entry* e) {
@@ -183,46 +237,60 @@ Status Applier::Whiteout(const RootPath& path, int pfd, archive_entry* e) {
   if (victim.empty() || victim == "." || victim == "..") {
     return MakeError(Code::kInvalidArgument, "invalid whiteout name");
   }
+  TRY(ForgetTimes(pfd, victim));
   TRY(RemoveTreeAt(pfd, victim));
-  RootPath victim_path(path.begin(), path.end() - 1);
-  victim_path.push_back(victim);
-  ForgetTimes(victim_path);
   if (::mknodat(pfd, victim.c_str(), S_IFCHR, makedev(0, 0)) != 0) return ErrnoError("mknod whiteout");
   return Chown(pfd, victim, e);
 }
 
 Status Applier::RegularFile(int pfd, const std::string& base, archive_entry* e) {
+  int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+  if (size < 0) return MakeError(Code::kDataLoss, "negative file size");
+  TRY(ChargeBytes(size));
   UniqueFd fd(::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return ErrnoError("create");
-  int64_t end = 0;
-  for (;;) {
-    const void* buf;
-    size_t size;
-    la_int64_t offset;
-    int r = archive_read_data_block(a_, &buf, &size, &offset);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) return ArchiveError(a_, "reading file data");
-    const char* p = static_cast<const char*>(buf);
-    while (size > 0) {
-      ssize_t n = ::pwrite(fd.get(), p, size, offset);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoError("write");
-      }
-      p += n;
-      offset += n;
-      size -= static_cast<size_t>(n);
-    }
-    end = std::max<int64_t>(end, offset);
-  }
-  // Sparse files may end in a hole.
-  if (archive_entry_size_is_set(e) && archive_entry_size(e) > end) {
-    if (::ftruncate(fd.get(), archive_entry_size(e)) != 0) return ErrnoError("truncate");
+  int64_t end = TRY(WriteData(fd.get(), size));
+  if (end < size) {
+    // Only a sparse file may stop short: its map ends in a hole. A plain file
+    // whose data ran out is an error (libarchive says so first), never a file
+    // stretched to a size its tar did not deliver.
+    if (archive_entry_sparse_count(e) == 0) return MakeError(Code::kDataLoss, "file data shorter than its size");
+    if (::ftruncate(fd.get(), size) != 0) return ErrnoError("truncate");
   }
   TRY(Metadata(pfd, base, fd.get(), AE_IFREG, e));
   struct Times t = EntryTimes(e);
   if (::futimens(fd.get(), t.ts) != 0) return ErrnoError("set times");
   return Ok();
+}
+
+// Writes the entry's data blocks at their offsets (holes between the blocks
+// of a sparse file stay holes); returns where the data ended. Every block
+// must lie within the declared size.
+Result<int64_t> Applier::WriteData(int fd, int64_t size) {
+  int64_t end = 0;
+  for (;;) {
+    const void* buf;
+    size_t n;
+    la_int64_t offset;
+    int r = archive_read_data_block(a_, &buf, &n, &offset);
+    if (r == ARCHIVE_EOF) return end;
+    if (r < ARCHIVE_WARN) return ArchiveError(a_, "reading file data");
+    if (offset < 0 || offset > size || n > static_cast<uint64_t>(size - offset)) {
+      return MakeError(Code::kDataLoss, "file data beyond the file's size (bad sparse map)");
+    }
+    const char* p = static_cast<const char*>(buf);
+    while (n > 0) {
+      ssize_t w = ::pwrite(fd, p, n, offset);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoError("write");
+      }
+      p += w;
+      offset += w;
+      n -= static_cast<size_t>(w);
+    }
+    end = std::max<int64_t>(end, offset);
+  }
 }
 
 Status Applier::Hardlink(const RootPath& path, int pfd, archive_entry* e) {
@@ -261,6 +329,7 @@ Status Applier::CopyFromLower(const RootPath& target, int pfd, const std::string
       return MakeError(Code::kInvalidArgument, "hardlink to a directory " + tname);
     }
     if (S_ISREG(st.st_mode)) {
+      TRY(ChargeBytes(st.st_size));
       UniqueFd in(::openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!in.valid()) return ErrnoError("open lower " + tname);
       UniqueFd out(::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -356,31 +425,88 @@ Status Applier::Metadata(int pfd, const std::string& base, int fd, mode_t type, 
   return Ok();
 }
 
-void Applier::ForgetTimes(const RootPath& path) {
-  std::string key = RootPathString(path);
-  dir_times_.erase(key);
-  std::string prefix = key + "/";
-  auto it = dir_times_.lower_bound(prefix);
-  while (it != dir_times_.end() && it->first.starts_with(prefix)) it = dir_times_.erase(it);
+Status Applier::SetTimesLater(int fd, archive_entry* e) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return ErrnoError("stat");
+  dir_times_[st.st_ino] = EntryTimes(e);
+  return Ok();
 }
 
-Status Applier::SetDirectoryTimes() {
-  for (const auto& [key, t] : dir_times_) {
-    if (key == ".") {
-      if (::futimens(root_.fd(), t.ts) != 0) return ErrnoError("set times on layer root");
-      continue;
-    }
-    RootPath path = CleanRootPath(key);
-    RootPath parent(path.begin(), path.end() - 1);
-    UniqueFd pfd = TRY_CTX(root_.OpenDir(parent, /*create=*/false), "set times on " + key);
-    if (::utimensat(pfd.get(), path.back().c_str(), t.ts, AT_SYMLINK_NOFOLLOW) != 0) {
-      return ErrnoError("set times on " + key);
-    }
+Status Applier::ForgetTimes(int pfd, const std::string& name) {
+  if (dir_times_.empty()) return Ok();
+  TimesEraser eraser(dir_times_);
+  Status st = WalkTreeAt(pfd, name, eraser);
+  // Absent, or not a directory: nothing to forget.
+  if (st.ok() || st.error().code == Code::kNotFound || st.error().code == Code::kInvalidArgument) return Ok();
+  return st;
+}
+
+Status Applier::ChargeBytes(int64_t n) {
+  const uint64_t max = opts_.limits.max_bytes;
+  if (n < 0 || static_cast<uint64_t>(n) > max - bytes_) {
+    return MakeError(Code::kInvalidArgument, "layer has more than " + std::to_string(max) +
+                                                 " bytes of file content (limit BERTH_MAX_LAYER_BYTES)");
   }
+  bytes_ += static_cast<uint64_t>(n);
+  return Ok();
+}
+
+Result<uint64_t> Applier::Finish() {
+  FinishWalk walk(dir_times_);
+  TRY_CTX(WalkTreeAt(root_.fd(), ".", walk), "finish layer");
+  return walk.total();
+}
+
+// An entry's name for an error message: quoted, with its middle cut out when
+// long (a name can be longer than any message line should be).
+std::string EntryLabel(const char* name) {
+  std::string_view n = name ? name : "";
+  if (n.size() <= 200) return Quote(n);
+  return Quote(std::string(n.substr(0, 120)) + "..." + std::string(n.substr(n.size() - 60)));
+}
+
+// Reads what follows the end-of-archive marker, so that the caller's hash
+// covers every byte, but no more than max bytes of it.
+Status DrainTrailing(ArchiveSource& source, archive* a, uint64_t max) {
+  // What libarchive read ahead of the marker and left unused counts too.
+  la_int64_t used = archive_filter_bytes(a, 0);
+  uint64_t seen = used >= 0 && source.delivered() > static_cast<uint64_t>(used)
+                      ? source.delivered() - static_cast<uint64_t>(used)
+                      : 0;
+  std::vector<std::byte> buf(1 << 16);
+  for (;;) {
+    if (seen > max) {
+      return MakeError(Code::kInvalidArgument, "layer tar has more than " + std::to_string(max) +
+                                                   " bytes of data after the end of the tar archive");
+    }
+    size_t n = TRY(source.reader().Read(buf));
+    if (n == 0) return Ok();
+    seen += n;
+  }
+}
+
+// Reads one cap from the environment into *value (left alone when unset or empty).
+Status LimitFromEnv(const char* var, std::string_view unit, uint64_t& value) {
+  const char* s = std::getenv(var);
+  if (!s || !*s) return Ok();
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s, s + std::strlen(s), v);
+  if (ec != std::errc() || *end != '\0') {
+    return MakeError(Code::kInvalidArgument, std::string(var) + "=" + Quote(s) + ": not a whole number of " +
+                                                 std::string(unit));
+  }
+  value = v;
   return Ok();
 }
 
 }  // namespace
+
+Result<ApplyLimits> ApplyLimitsFromEnv() {
+  ApplyLimits limits;
+  TRY(LimitFromEnv("BERTH_MAX_LAYER_ENTRIES", "entries", limits.max_entries));
+  TRY(LimitFromEnv("BERTH_MAX_LAYER_BYTES", "bytes", limits.max_bytes));
+  return limits;
+}
 
 Result<ApplyStats> ApplyLayer(const std::string& root, Reader& tar, const ApplyOptions& opts) {
   RootFs fs = TRY(RootFs::Open(root));
@@ -394,18 +520,17 @@ Result<ApplyStats> ApplyLayer(const std::string& root, Reader& tar, const ApplyO
     if (r == ARCHIVE_EOF) break;
     if (r == ARCHIVE_RETRY) continue;
     if (r < ARCHIVE_WARN) return source.TakeError(ArchiveError(a.get(), "reading layer tar"));
-    stats.entries++;
-    const char* name = EntryPathname(e);
+    if (++stats.entries > opts.limits.max_entries) {
+      return MakeError(Code::kInvalidArgument, "layer has more than " + std::to_string(opts.limits.max_entries) +
+                                                   " entries (limit BERTH_MAX_LAYER_ENTRIES)");
+    }
     Status st = applier.Apply(e);
     if (!st.ok()) {
-      return source.TakeError(st.error()).Wrap("applying layer entry " + Quote(name ? name : ""));
+      return source.TakeError(st.error()).Wrap("applying layer entry " + EntryLabel(EntryPathname(e)));
     }
   }
-  TRY(applier.SetDirectoryTimes());
-  // Drain padding after the end-of-archive blocks so the caller's hash sees it all.
-  NullWriter sink;
-  TRY(Copy(source.reader(), sink, 1 << 16));
-  stats.size = TRY(LayerSize(root));
+  TRY(DrainTrailing(source, a.get(), opts.limits.max_trailing_bytes));
+  stats.size = TRY(applier.Finish());
   return stats;
 }
 

@@ -1,6 +1,8 @@
 #include "tar/apply.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "compress/compression.h"
 #include "digest/digest.h"
@@ -432,6 +434,267 @@ TEST_F(ApplyTest, MissingRootIsNotFound) {
   auto st = ApplyLayer(root_ + "/nope", r, {});
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, Code::kNotFound);
+}
+
+// ---- limits ----
+
+TEST_F(ApplyTest, EntryCap) {
+  ApplyOptions opts;
+  opts.limits.max_entries = 3;
+  auto r = Apply({D("a"), F("a/1", "x"), F("a/2", "y")}, opts);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  r = Apply({D("b"), F("b/1", "x"), F("b/2", "y"), F("b/3", "z"), F("b/4", "z")}, opts);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_EQ(r.error().message, "layer has more than 3 entries (limit BERTH_MAX_LAYER_ENTRIES)");
+  EXPECT_TRUE(Exists("b/2"));
+  EXPECT_FALSE(Exists("b/3"));  // refused before it was applied
+}
+
+TEST_F(ApplyTest, ByteCap) {
+  ApplyOptions opts;
+  opts.limits.max_bytes = 100;
+  auto r = Apply({F("a", std::string(60, 'a')), F("b", std::string(40, 'b')), S("s", std::string(200, 'x'))}, opts);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  r = Apply({F("c", std::string(60, 'c')), F("d", std::string(41, 'd')), F("e", "")}, opts);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_EQ(r.error().message,
+            "applying layer entry \"d\": layer has more than 100 bytes of file content "
+            "(limit BERTH_MAX_LAYER_BYTES)");
+  EXPECT_EQ(Read("c"), std::string(60, 'c'));
+  EXPECT_FALSE(Exists("d"));  // refused before it was created
+  EXPECT_FALSE(Exists("e"));
+}
+
+TEST_F(ApplyTest, ByteCapCountsCopiesFromLowers) {
+  std::string lower = base_ + "/root/lower";  // inside root_: removed with it
+  ASSERT_TRUE(MkdirAll(lower + "/bin").ok());
+  ASSERT_TRUE(WriteFileAtomic(lower + "/bin/tool", std::string(80, 't')).ok());
+  ApplyOptions opts{.lowers = {lower}};
+  opts.limits.max_bytes = 100;
+  auto r = Apply({H("x", "bin/tool"), H("y", "bin/tool")}, opts);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("\"y\": layer has more than 100 bytes"), std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(Read("x"), std::string(80, 't'));
+  EXPECT_FALSE(Exists("y"));
+}
+
+TEST_F(ApplyTest, TrailingDataCap) {
+  std::string tar = testing::BuildTar({F("a", "1")});
+  ApplyOptions opts;
+  opts.limits.max_trailing_bytes = 5000;
+  StringReader at_cap(tar + std::string(5000, '\0'));
+  auto r = ApplyLayer(root_, at_cap, opts);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  StringReader over(tar + std::string(5001, '\0'));
+  r = ApplyLayer(root_, over, opts);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_EQ(r.error().message, "layer tar has more than 5000 bytes of data after the end of the tar archive");
+}
+
+// Zeros without end, as `import /dev/zero` reads.
+class ZeroReader : public Reader {
+ public:
+  Result<size_t> Read(std::span<std::byte> buf) override {
+    std::memset(buf.data(), 0, buf.size());
+    count_ += buf.size();
+    return buf.size();
+  }
+  uint64_t count() const { return count_; }
+
+ private:
+  uint64_t count_ = 0;
+};
+
+TEST_F(ApplyTest, EndlessZerosStopAtTheTrailingCap) {
+  ZeroReader zeros;
+  auto r = ApplyLayer(root_, zeros, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("more than 1048576 bytes of data after the end of the tar archive"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_LT(zeros.count(), 2u << 20);
+}
+
+// Rewrites the size field of the ustar header at `at` (base-256, any size) and
+// its checksum.
+void SetHeaderSize(std::string& tar, size_t at, uint64_t size) {
+  char* h = tar.data() + at;
+  h[124] = static_cast<char>(0x80);
+  for (int i = 0; i < 11; i++) h[135 - i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  std::memset(h + 148, ' ', 8);
+  unsigned sum = 0;
+  for (int i = 0; i < 512; i++) sum += static_cast<unsigned char>(h[i]);
+  std::snprintf(h + 148, 8, "%06o", sum);
+  h[155] = ' ';
+}
+
+TEST_F(ApplyTest, HugeDeclaredSizeWithShortDataLeavesNoBigFile) {
+  std::string tar = testing::BuildTar({F("big", std::string(100, 'b'))}, /*pax=*/false);
+  SetHeaderSize(tar, 0, uint64_t{10} << 30);  // 10 GiB declared: under the cap
+  StringReader r(tar);
+  auto st = ApplyLayer(root_, r, {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Code::kDataLoss) << st.error().message;
+  struct stat sb {};
+  if (lstat(In("big").c_str(), &sb) == 0) {
+    EXPECT_LE(sb.st_size, 1 << 20);
+    EXPECT_LE(sb.st_blocks * 512, 1 << 20);
+  }
+
+  SetHeaderSize(tar, 0, uint64_t{1} << 40);  // 1 TiB declared: over the cap
+  StringReader r2(tar);
+  std::string fresh = base_ + "/root/fresh";
+  ASSERT_EQ(mkdir(fresh.c_str(), 0755), 0);
+  st = ApplyLayer(fresh, r2, {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Code::kInvalidArgument);
+  EXPECT_NE(st.error().message.find("BERTH_MAX_LAYER_BYTES"), std::string::npos) << st.error().message;
+  EXPECT_FALSE(PathExists(fresh + "/big"));
+}
+
+// An old-GNU sparse entry ('S'): a file of realsize bytes whose data is only
+// where map says; data holds the map's pieces back to back.
+std::string GnuSparseTar(const std::string& name, uint64_t realsize,
+                         const std::vector<std::pair<uint64_t, uint64_t>>& map, const std::string& data) {
+  std::string h(512, '\0');
+  auto octal = [&](size_t at, size_t len, uint64_t v) {
+    std::snprintf(h.data() + at, len, "%0*llo", static_cast<int>(len - 1), static_cast<unsigned long long>(v));
+  };
+  std::memcpy(h.data(), name.data(), name.size());
+  octal(100, 8, 0644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, data.size());
+  octal(136, 12, 1600000000);
+  h[156] = 'S';
+  std::memcpy(h.data() + 257, "ustar  ", 8);
+  for (size_t i = 0; i < map.size() && i < 4; i++) {
+    octal(386 + 24 * i, 12, map[i].first);
+    octal(386 + 24 * i + 12, 12, map[i].second);
+  }
+  octal(483, 12, realsize);
+  std::memset(h.data() + 148, ' ', 8);
+  unsigned sum = 0;
+  for (char c : h) sum += static_cast<unsigned char>(c);
+  std::snprintf(h.data() + 148, 8, "%06o", sum);
+  h[155] = ' ';
+  std::string out = h + data;
+  out.resize((out.size() + 511) / 512 * 512, '\0');
+  return out + std::string(1024, '\0');
+}
+
+TEST_F(ApplyTest, SparseFilesKeepTheirHolesAndCountAtFullSize) {
+  constexpr uint64_t kSize = 8 << 20;
+  std::string tar = GnuSparseTar("sparse", kSize, {{0, 4}, {4 << 20, 4}, {kSize, 0}}, "abcdefgh");
+  StringReader r(tar);
+  auto st = ApplyLayer(root_, r, {});
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->size, kSize);
+  struct stat sb = Lstat("sparse");
+  EXPECT_EQ(static_cast<uint64_t>(sb.st_size), kSize);
+  EXPECT_LT(sb.st_blocks * 512, 1 << 20);  // holes, not 8 MiB of zeros
+  std::string content = Read("sparse");
+  EXPECT_EQ(content.substr(0, 4), "abcd");
+  EXPECT_EQ(content.substr(4 << 20, 4), "efgh");
+  EXPECT_EQ(content.find_first_not_of('\0', 4), size_t{4} << 20);
+
+  ApplyOptions opts;
+  opts.limits.max_bytes = kSize - 1;
+  StringReader again(tar);
+  auto capped = ApplyLayer(root_, again, opts);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_NE(capped.error().message.find("BERTH_MAX_LAYER_BYTES"), std::string::npos) << capped.error().message;
+}
+
+TEST_F(ApplyTest, SparseMapBeyondTheSizeIsRefused) {
+  StringReader r(GnuSparseTar("s", 1 << 20, {{uint64_t{1} << 40, 4}}, "abcd"));
+  auto st = ApplyLayer(root_, r, {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Code::kDataLoss) << st.error().message;
+  struct stat sb {};
+  if (lstat(In("s").c_str(), &sb) == 0) {
+    EXPECT_LE(sb.st_size, 1 << 20);
+  }
+}
+
+TEST_F(ApplyTest, NamesLongerThanPathMaxAreRefusedClearly) {
+  std::string deep;
+  for (int i = 0; i < 3000; i++) deep += "d/";
+  auto r = Apply({F(deep + "f", "x")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("name longer than 4095 bytes"), std::string::npos);
+  EXPECT_LT(r.error().message.size(), 400u) << r.error().message;
+}
+
+// Directories 10,000 levels deep, which no single name can reach (PATH_MAX):
+// each hop is a symlink to the bottom of the last one. Applied, measured and
+// removed with 64 fds.
+TEST_F(ApplyTest, TenThousandLevelsWithFewFds) {
+  std::string chain;
+  for (int i = 0; i < 2000; i++) chain += i ? "/d" : "d";
+  std::vector<TarEntry> entries = {F(chain + "/f", "1")};
+  std::string prev = chain;
+  for (int hop = 1; hop < 5; hop++) {
+    std::string link = "L" + std::to_string(hop);
+    entries.push_back(S(link, prev));
+    entries.push_back(F(link + "/" + chain + "/f", "1"));
+    prev = link + "/" + chain;
+  }
+  std::string tar = testing::BuildTar(entries);
+  int status = 0;
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit rl = {64, 64};
+    setrlimit(RLIMIT_NOFILE, &rl);
+    StringReader r(tar);
+    auto st = ApplyLayer(root_, r, {});
+    if (!st.ok()) {
+      fprintf(stderr, "%s\n", st.error().message.c_str());
+      _exit(1);
+    }
+    // 5 files of 1 byte plus the symlinks' target lengths.
+    uint64_t want = 5;
+    for (const auto& e : entries) want += e.type == AE_IFLNK ? e.link.size() : 0;
+    if (st->size != want) _exit(2);
+    _exit(RemoveAll(root_ + "/d").ok() ? 0 : 3);
+  }
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(Exists("d"));
+}
+
+TEST(ApplyLimitsTest, FromEnv) {
+  unsetenv("BERTH_MAX_LAYER_ENTRIES");
+  unsetenv("BERTH_MAX_LAYER_BYTES");
+  auto l = ApplyLimitsFromEnv();
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->max_entries, kDefaultMaxLayerEntries);
+  EXPECT_EQ(l->max_bytes, kDefaultMaxLayerBytes);
+  EXPECT_EQ(l->max_trailing_bytes, kDefaultMaxTrailingBytes);
+  setenv("BERTH_MAX_LAYER_ENTRIES", "12", 1);
+  setenv("BERTH_MAX_LAYER_BYTES", "", 1);
+  l = ApplyLimitsFromEnv();
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->max_entries, 12u);
+  EXPECT_EQ(l->max_bytes, kDefaultMaxLayerBytes);
+  setenv("BERTH_MAX_LAYER_BYTES", "0", 1);
+  EXPECT_EQ(ApplyLimitsFromEnv()->max_bytes, 0u);
+  for (const char* bad : {"1k", "-1", " 5", "5 ", "1e6", "0x10", "99999999999999999999999"}) {
+    setenv("BERTH_MAX_LAYER_BYTES", bad, 1);
+    auto b = ApplyLimitsFromEnv();
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_EQ(b.error().code, Code::kInvalidArgument);
+    EXPECT_TRUE(b.error().message.starts_with("BERTH_MAX_LAYER_BYTES=")) << b.error().message;
+  }
+  unsetenv("BERTH_MAX_LAYER_ENTRIES");
+  unsetenv("BERTH_MAX_LAYER_BYTES");
 }
 
 }  // namespace

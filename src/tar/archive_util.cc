@@ -17,6 +17,7 @@ la_ssize_t ArchiveSource::ReadCallback(archive* a, void* self, const void** buf)
     return -1;
   }
   *buf = s->buf_.data();
+  s->delivered_ += *r;
   return static_cast<la_ssize_t>(*r);
 }
 

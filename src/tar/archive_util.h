@@ -34,6 +34,8 @@ class ArchiveSource {
  public:
   explicit ArchiveSource(Reader& src) : src_(src), buf_(128 * 1024) {}
   Reader& reader() { return src_; }
+  // Bytes handed to libarchive so far.
+  uint64_t delivered() const { return delivered_; }
   // The Reader's error when there was one, else fallback.
   Error TakeError(Error fallback) { return error_ ? std::move(*error_) : std::move(fallback); }
 
@@ -43,6 +45,7 @@ class ArchiveSource {
   Reader& src_;
   std::vector<std::byte> buf_;
   std::optional<Error> error_;
+  uint64_t delivered_ = 0;
 };
 
 // A libarchive reader for tar (ustar, pax, GNU) and the empty archive, no filters,

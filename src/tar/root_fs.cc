@@ -1,6 +1,7 @@
 // Path confinement for layer extraction. Everything here is fd-relative: the
-// root is opened once, every later lookup goes through openat2 with
-// RESOLVE_IN_ROOT from that fd, and removal walks with O_NOFOLLOW, so even a
+// root is opened once, every later lookup of an existing name goes through
+// openat2 with RESOLVE_IN_ROOT from that fd, a directory just made is opened
+// with O_NOFOLLOW beside it, and removal walks with O_NOFOLLOW, so even a
 // symlink created a moment ago by the same archive cannot redirect a write.
 #include "tar/root_fs.h"
 
@@ -65,6 +66,18 @@ int OpenAt2(int dirfd, const std::string& path, uint64_t flags) {
   }
 }
 
+constexpr uint64_t kDirFlags = O_RDONLY | O_DIRECTORY;
+
+// A failed resolution of path: kInvalidArgument when a component is no
+// directory (or, with enoent_code, is missing), else as errno says.
+Error ResolveError(const std::string& path, Code enoent_code = Code::kNotFound) {
+  int err = errno;
+  Error e = ErrnoError(path, err);
+  if (err == ENOTDIR || err == ELOOP) e.code = Code::kInvalidArgument;
+  if (err == ENOENT) e.code = enoent_code;
+  return e;
+}
+
 }  // namespace
 
 Result<RootFs> RootFs::Open(const std::string& dir) {
@@ -84,33 +97,44 @@ Result<UniqueFd> RootFs::OpenAt(std::span<const std::string> path, int flags) co
 }
 
 Result<UniqueFd> RootFs::OpenDir(std::span<const std::string> path, bool create) const {
-  const uint64_t kFlags = O_RDONLY | O_DIRECTORY;
-  int fd = OpenAt2(fd_.get(), Join(path), kFlags);
+  int fd = OpenAt2(fd_.get(), Join(path), kDirFlags);
   if (fd >= 0) return UniqueFd(fd);
-  if (errno != ENOENT || !create) {
-    Error e = ErrnoError(Join(path));
-    if (errno == ENOTDIR || errno == ELOOP) e.code = Code::kInvalidArgument;
-    return e;
-  }
-  // Some component is missing: walk from the root, creating what is absent. Each
-  // prefix is re-resolved from the root so symlinks keep their in-root meaning.
-  UniqueFd cur(OpenAt2(fd_.get(), ".", kFlags));
+  if (errno != ENOENT || !create) return ResolveError(Join(path));
+  // Some component is missing. Find the deepest prefix that resolves: every
+  // shorter one does and every longer one fails the same way, so a binary
+  // search takes O(log n) resolutions where trying each prefix took O(n), and
+  // a name thousands of components deep costs no more than its length.
+  UniqueFd cur(OpenAt2(fd_.get(), ".", kDirFlags));
   if (!cur.valid()) return ErrnoError("open root");
-  for (size_t i = 0; i < path.size(); i++) {
+  size_t ok = 0, missing = path.size();
+  while (missing - ok > 1) {
+    size_t mid = ok + (missing - ok) / 2;
+    int next = OpenAt2(fd_.get(), Join(path.subspan(0, mid)), kDirFlags);
+    if (next >= 0) {
+      cur.Reset(next);
+      ok = mid;
+    } else if (errno == ENOENT) {
+      missing = mid;
+    } else {
+      return ResolveError(Join(path.subspan(0, mid)));
+    }
+  }
+  // Create the rest. Past the first new directory, each component is made in
+  // an empty directory this call just made, so it is opened right there
+  // (O_NOFOLLOW); only a name that already exists is resolved from the root,
+  // so symlinks keep their in-root meaning.
+  for (size_t i = ok; i < path.size(); i++) {
     auto prefix = path.subspan(0, i + 1);
-    int next = OpenAt2(fd_.get(), Join(prefix), kFlags);
-    if (next < 0 && errno == ENOENT) {
-      if (::mkdirat(cur.get(), path[i].c_str(), 0755) != 0 && errno != EEXIST) {
-        return ErrnoError("mkdir " + Join(prefix));
-      }
-      next = OpenAt2(fd_.get(), Join(prefix), kFlags);
+    int next = -1;
+    if (::mkdirat(cur.get(), path[i].c_str(), 0755) == 0) {
+      next = ::openat(cur.get(), path[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    } else if (errno == EEXIST) {
+      next = OpenAt2(fd_.get(), Join(prefix), kDirFlags);
+    } else {
+      return ErrnoError("mkdir " + Join(prefix));
     }
-    if (next < 0) {
-      Error e = ErrnoError(Join(prefix));
-      // ENOENT after mkdir: a dangling symlink is in the way.
-      if (errno == ENOTDIR || errno == ELOOP || errno == ENOENT) e.code = Code::kInvalidArgument;
-      return e;
-    }
+    // ENOENT here: a dangling symlink is in the way.
+    if (next < 0) return ResolveError(Join(prefix), Code::kInvalidArgument);
     cur.Reset(next);
   }
   return cur;
