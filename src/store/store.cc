@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/file.h"
+#include "base/interrupt.h"
 
 namespace berth::store {
 namespace {
@@ -25,6 +26,7 @@ Status LockWithTimeout(int fd, int op, std::chrono::milliseconds timeout,
     if (::flock(fd, op | LOCK_NB) == 0) return Ok();
     if (errno == EINTR) continue;
     if (errno != EWOULDBLOCK) return ErrnoError(what);
+    TRY(CheckInterrupted());  // Ctrl-C while waiting for another process
     if (std::chrono::steady_clock::now() >= deadline) {
       return MakeError(Code::kUnavailable, what + ": store is in use by another process");
     }
