@@ -1,14 +1,23 @@
-// Plain fd/string implementations of Reader and Writer plus Copy.
+// Plain fd/string implementations of Reader and Writer plus Copy: every
+// stream berth moves ends in one of these, which makes FdReader/FdWriter the
+// place where an interrupt (base/interrupt.h) stops a transfer.
 #include "base/io.h"
 
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
+#include "base/interrupt.h"
+
 namespace berth {
 
+// Both fd loops check for an interrupt before every syscall: the signal
+// handler is installed without SA_RESTART, so a read() blocked on a slow pipe
+// returns EINTR and the next turn of the loop turns it into Cancelled. (A
+// signal landing between the check and the syscall is seen at the next one.)
 Result<size_t> FdReader::Read(std::span<std::byte> buf) {
   for (;;) {
+    TRY(CheckInterrupted());
     ssize_t n = ::read(fd_, buf.data(), buf.size());
     if (n >= 0) return static_cast<size_t>(n);
     if (errno != EINTR) return ErrnoError("read");
@@ -17,6 +26,7 @@ Result<size_t> FdReader::Read(std::span<std::byte> buf) {
 
 Status FdWriter::Write(std::span<const std::byte> data) {
   while (!data.empty()) {
+    TRY(CheckInterrupted());
     ssize_t n = ::write(fd_, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;

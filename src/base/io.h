@@ -27,7 +27,9 @@ class Writer {
   virtual Status Write(std::span<const std::byte> data) = 0;
 };
 
-// Reads from a file descriptor (not owned unless given a UniqueFd).
+// Reads from a file descriptor (not owned unless given a UniqueFd). Read
+// fails with Cancelled ("interrupted") once berth has been interrupted
+// (base/interrupt.h), including out of a read() the signal broke off.
 class FdReader : public Reader {
  public:
   explicit FdReader(int fd) : fd_(fd) {}
@@ -39,7 +41,8 @@ class FdReader : public Reader {
   int fd_;
 };
 
-// Writes to a file descriptor (not owned unless given a UniqueFd).
+// Writes to a file descriptor (not owned unless given a UniqueFd). Write
+// fails with Cancelled once berth has been interrupted, as FdReader::Read.
 class FdWriter : public Writer {
  public:
   explicit FdWriter(int fd) : fd_(fd) {}

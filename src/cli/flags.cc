@@ -18,13 +18,31 @@ FlagSet::FlagSet(std::string command_path, std::string use, std::string summary)
   Add(std::move(h));
 }
 
+namespace {
+
+// A flag with its identity set and every value at its default. (Assigned
+// member by member: GCC 12's -Wextra flags designated initializers that
+// leave members out.)
+Flag NewFlag(const std::string& name, char shorthand, FlagType type, const std::string& usage,
+             const std::string& value_name = "") {
+  Flag f;
+  f.name = name;
+  f.shorthand = shorthand;
+  f.type = type;
+  f.usage = usage;
+  f.value_name = value_name;
+  return f;
+}
+
+}  // namespace
+
 Flag* FlagSet::Add(Flag f) {
   flags_.push_back(std::make_unique<Flag>(std::move(f)));
   return flags_.back().get();
 }
 
 bool* FlagSet::Bool(const std::string& name, char shorthand, bool def, const std::string& usage) {
-  Flag f{.name = name, .shorthand = shorthand, .type = FlagType::kBool, .usage = usage};
+  Flag f = NewFlag(name, shorthand, FlagType::kBool, usage);
   f.b = def;
   if (def) f.default_text = "true";
   return &Add(std::move(f))->b;
@@ -32,8 +50,7 @@ bool* FlagSet::Bool(const std::string& name, char shorthand, bool def, const std
 
 std::string* FlagSet::String(const std::string& name, char shorthand, const std::string& def,
                              const std::string& usage, const std::string& value_name) {
-  Flag f{.name = name, .shorthand = shorthand, .type = FlagType::kString, .usage = usage,
-         .value_name = value_name};
+  Flag f = NewFlag(name, shorthand, FlagType::kString, usage, value_name);
   f.s = def;
   if (!def.empty()) f.default_text = Quote(def);
   return &Add(std::move(f))->s;
@@ -42,15 +59,13 @@ std::string* FlagSet::String(const std::string& name, char shorthand, const std:
 std::vector<std::string>* FlagSet::StringArray(const std::string& name, char shorthand,
                                                const std::string& usage,
                                                const std::string& value_name) {
-  Flag f{.name = name, .shorthand = shorthand, .type = FlagType::kStringArray, .usage = usage,
-         .value_name = value_name};
+  Flag f = NewFlag(name, shorthand, FlagType::kStringArray, usage, value_name);
   return &Add(std::move(f))->list;
 }
 
 int64_t* FlagSet::Int(const std::string& name, char shorthand, int64_t def,
                       const std::string& usage) {
-  Flag f{.name = name, .shorthand = shorthand, .type = FlagType::kInt, .usage = usage,
-         .value_name = "int"};
+  Flag f = NewFlag(name, shorthand, FlagType::kInt, usage, "int");
   f.i = def;
   if (def != 0) f.default_text = std::to_string(def);
   return &Add(std::move(f))->i;

@@ -1,5 +1,7 @@
 // berth's front door: parses the global flags (docker's, plus --root), picks
-// the command or management subcommand, and maps failures to exit codes.
+// the command or management subcommand, and maps failures to exit codes. It
+// also installs the interrupt handlers, so that Ctrl-C or SIGTERM unwinds the
+// command (cleaning up what was in flight) and berth exits 128+signal.
 #include "cli/main.h"
 
 #include <cstdio>
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/interrupt.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/version.h"
@@ -85,7 +88,10 @@ int RunImage(Context& ctx, const std::vector<std::string>& args) {
 std::span<const CommandInfo> TopLevelCommands() { return kTop; }
 std::span<const CommandInfo> ImageCommands() { return kImage; }
 
-int Main(int argc, char** argv) {
+namespace {
+
+// Everything Main does but the signal handling: flags, dispatch, exit code.
+int Run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   FlagSet fs("berth", "berth [OPTIONS] COMMAND", "A fast, safe, daemonless container image manager");
   const char* env_root = std::getenv("BERTH_ROOT");
@@ -133,6 +139,15 @@ int Main(int argc, char** argv) {
   }
   std::fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", rest[0].c_str());
   return 1;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  InstallInterruptHandlers();
+  int code = Run(argc, argv);  // an interrupt unwinds it: its destructors clean up
+  if (Interrupted()) return 128 + InterruptSignal();
+  return code;
 }
 
 }  // namespace berth::cli

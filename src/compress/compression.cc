@@ -43,12 +43,15 @@ namespace {
 
 constexpr size_t kPeek = 6;
 
-// Serves the peeked bytes, then the rest of the source. Owns itself and the codec
-// reader stacked on it.
+// Serves the peeked bytes (at most kPeek, possibly none), then the rest of
+// the source.
 class PrefixReader : public Reader {
  public:
-  PrefixReader(Reader& src, const std::byte* head, size_t n) : src_(src), n_(n) {
-    std::memcpy(head_, head, n);
+  PrefixReader(Reader& src, std::span<const std::byte> head) : src_(src), n_(head.size()) {
+    // std::copy, not memcpy: an empty head may come with a null data()
+    // (Compression::kNone has nothing peeked), and memcpy(dst, nullptr, 0)
+    // is undefined behaviour.
+    std::copy(head.begin(), head.end(), head_);
   }
   Result<size_t> Read(std::span<std::byte> buf) override {
     if (pos_ < n_) {
@@ -100,7 +103,7 @@ class PassThroughWriter : public CompressWriter {
 Result<std::unique_ptr<Reader>> NewDecompressor(Compression c, Reader& src) {
   switch (c) {
     case Compression::kNone: {
-      auto r = std::make_unique<PrefixReader>(src, nullptr, 0);
+      auto r = std::make_unique<PrefixReader>(src, std::span<const std::byte>());
       return std::unique_ptr<Reader>(std::move(r));
     }
     case Compression::kGzip: return NewGzipReader(src);
@@ -121,7 +124,7 @@ Result<std::unique_ptr<Reader>> NewAutoDecompressor(Reader& src, Compression* de
   }
   Compression c = DetectCompression(std::span<const std::byte>(head, n));
   if (detected) *detected = c;
-  auto prefix = std::make_unique<PrefixReader>(src, head, n);
+  auto prefix = std::make_unique<PrefixReader>(src, std::span<const std::byte>(head, n));
   if (c == Compression::kNone) return std::unique_ptr<Reader>(std::move(prefix));
   auto top = TRY(NewDecompressor(c, *prefix));
   return std::unique_ptr<Reader>(std::make_unique<StackedReader>(std::move(prefix), std::move(top)));

@@ -153,6 +153,20 @@ TEST(Compression, NoneCompressorPassesThrough) {
   EXPECT_EQ(Compress(Compression::kNone, "plain"), "plain");
 }
 
+// import's path for a plain tar: NewDecompressor(kNone) with nothing peeked
+// (it once memcpy'd from a null pointer, which UBSan stops on).
+TEST(Compression, NoneDecompressorPassesThrough) {
+  std::string data = TestData(10000);
+  for (size_t chunk : {size_t{1}, size_t{7}, size_t{1} << 20}) {
+    auto out = Decompress(Compression::kNone, data, chunk, 333);
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    EXPECT_TRUE(*out == data) << chunk;
+  }
+  auto empty = Decompress(Compression::kNone, "");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, "");
+}
+
 TEST(Compression, RejectsBadLevels) {
   StringWriter out;
   EXPECT_EQ(NewCompressor(Compression::kGzip, out, 10).error().code, Code::kInvalidArgument);

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/interrupt.h"
 #include "base/strings.h"
 #include "compress/compression.h"
 #include "digest/digest.h"
@@ -115,6 +116,7 @@ Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, Reader& src,
                      "this is an image archive made by `save` (it holds manifest.json), not a root "
                      "filesystem tarball: use `berth load -i FILE` to restore its images");
   }
+  TRY(CheckInterrupted());  // the input is all in: a late Ctrl-C still commits nothing
   if (gz) TRY(gz->Close());
   Digest diff_id = hashed.Finish();
   store::BlobInfo info = TRY(blob->Commit());

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "base/file.h"
+#include "base/interrupt.h"
 
 namespace berth::store {
 namespace {
@@ -92,6 +93,7 @@ Result<IngestDir> IngestDir::OpenKeyed(const std::string& ingest_root, std::stri
       if (errno != EWOULDBLOCK && errno != EINTR) return ErrnoError("lock " + lock_path);
     }
     // Someone else holds it (or the dir vanished between mkdir and open).
+    TRY(CheckInterrupted());  // Ctrl-C while waiting for another process
     if (std::chrono::steady_clock::now() >= deadline) {
       return MakeError(Code::kUnavailable,
                        "ingest " + std::string(key) + " is being written by another process");

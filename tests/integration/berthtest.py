@@ -7,6 +7,7 @@ from Debian's busybox-static, and tarballs written with Python's tarfile.
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -20,14 +21,32 @@ BUSYBOX = "/bin/busybox"
 BUSYBOX_LINKS = ["sh", "ls", "cat", "echo", "env", "mkdir", "rm", "true"]
 
 
+# What a sanitizer (`./dev test --sanitize`) prints; its exit status there is 86.
+SANITIZER_REPORT = re.compile(r"runtime error: |ERROR: (Address|Leak)Sanitizer|==\d+==ERROR: ")
+
+
+class SanitizerReport(AssertionError):
+    """berth stopped on an ASan/LSan/UBSan report: a bug, whatever the test expected."""
+
+
 class Result:
     def __init__(self, proc):
         self.code = proc.returncode
         self.out = proc.stdout.decode("utf-8", "replace")
         self.err = proc.stderr.decode("utf-8", "replace")
+        check_sanitizer_report(self.err)
 
     def __repr__(self):
         return f"<exit {self.code} out={self.out!r} err={self.err!r}>"
+
+
+def check_sanitizer_report(stderr):
+    """Raises SanitizerReport when berth's stderr holds one: a test that
+    expects a failure must not pass on a sanitizer's exit instead."""
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode("utf-8", "replace")
+    if stderr and SANITIZER_REPORT.search(stderr):
+        raise SanitizerReport("sanitizer report from berth:\n" + stderr)
 
 
 def busybox_rootfs(dest):
