@@ -2,6 +2,7 @@
 // WriteFileAtomic or the content store's own ingest, never a bare write.
 #include "base/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -89,6 +90,24 @@ Status MkdirAll(const std::string& path, int mode) {
   if (::stat(path.c_str(), &st) != 0) return ErrnoError("mkdir " + path);
   if (!S_ISDIR(st.st_mode)) return MakeError(Code::kAlreadyExists, "mkdir " + path + ": not a directory");
   return Ok();
+}
+
+Result<std::vector<std::string>> ListDir(const std::string& path) {
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) {
+    if (errno == ENOENT) return std::vector<std::string>();
+    return ErrnoError("list " + path);
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* e = ::readdir(dir)) {
+    std::string_view name = e->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  int err = errno;
+  ::closedir(dir);
+  if (err != 0) return ErrnoError("list " + path, err);
+  return names;
 }
 
 bool PathExists(const std::string& path) {

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/fd.h"
 #include "base/result.h"
@@ -70,6 +71,10 @@ class TreeVisitor {
 Status WalkTreeAt(int dirfd, const std::string& name, TreeVisitor& visitor);
 
 bool PathExists(const std::string& path);
+
+// Names in a directory, without "." and "..", in readdir order. A directory
+// that does not exist has none.
+Result<std::vector<std::string>> ListDir(const std::string& path);
 
 // Creates a fresh directory "<parent>/<prefix>XXXXXX"; returns its path.
 Result<std::string> MakeTempDir(const std::string& parent, std::string_view prefix);

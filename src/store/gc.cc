@@ -5,7 +5,6 @@
 // each time. See gc.h for the steps and why no step needs a global lock.
 #include "store/gc.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <map>
@@ -21,24 +20,6 @@ namespace {
 
 constexpr const char* kPendingBlob = "blob";
 constexpr const char* kPendingSnapshot = "snapshot";
-
-Result<std::vector<std::string>> ListDir(const std::string& path) {
-  DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) {
-    if (errno == ENOENT) return std::vector<std::string>();
-    return ErrnoError("list " + path);
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (struct dirent* e = ::readdir(dir)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
-  }
-  int err = errno;
-  ::closedir(dir);
-  if (err != 0) return ErrnoError("list " + path, err);
-  return names;
-}
 
 int64_t UsageOf(const std::string& path) {
   struct stat st;

@@ -5,7 +5,6 @@
 // container monitor, `logs -f`) never stands in another's way.
 #include "store/store.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,15 +39,8 @@ Status EnsureDir(const std::string& path, mode_t mode) {
 }
 
 bool IsEmptyDir(const std::string& path) {
-  DIR* d = ::opendir(path.c_str());
-  if (d == nullptr) return false;
-  bool empty = true;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != "..") empty = false;
-  }
-  ::closedir(d);
-  return empty;
+  auto names = ListDir(path);
+  return names.ok() && names->empty();
 }
 
 // The root is made 0711 when berth creates it or it is already a store (or

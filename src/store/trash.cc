@@ -6,7 +6,6 @@
 // child, or the next GC after a crash).
 #include "store/trash.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -25,19 +24,11 @@ namespace {
 
 constexpr const char* kLockName = ".lock";
 
+// What is waiting in the trash (its lock file aside).
 Result<std::vector<std::string>> Names(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    if (errno == ENOENT) return std::vector<std::string>();
-    return ErrnoError("list " + dir);
-  }
-  std::vector<std::string> out;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != ".." && n != kLockName) out.emplace_back(n);
-  }
-  ::closedir(d);
-  return out;
+  std::vector<std::string> names = TRY(ListDir(dir));
+  std::erase(names, kLockName);
+  return names;
 }
 
 }  // namespace
