@@ -153,6 +153,8 @@ Status Metadata::InitSchema(bool read_only, const std::string& blob_dir) {
     }
     return Ok();
   }
+  // The common case needs no write lock: a reader never waits for a writer.
+  if (TRY(check()) == kSchemaVersion) return Ok();
   // Re-read the version inside the write transaction: another process may
   // have created or upgraded the schema since we looked.
   return Transaction([&]() -> Status {
