@@ -526,7 +526,10 @@ TEST_F(ApplyTest, EndlessZerosStopAtTheTrailingCap) {
 void SetHeaderSize(std::string& tar, size_t at, uint64_t size) {
   char* h = tar.data() + at;
   h[124] = static_cast<char>(0x80);
-  for (int i = 0; i < 11; i++) h[135 - i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  // 11 bytes of base-256: bytes past the 8th of a uint64_t are zero.
+  for (int i = 0; i < 11; i++) {
+    h[135 - i] = static_cast<char>(i < 8 ? (size >> (8 * i)) & 0xff : 0);
+  }
   std::memset(h + 148, ' ', 8);
   unsigned sum = 0;
   for (int i = 0; i < 512; i++) sum += static_cast<unsigned char>(h[i]);
