@@ -37,8 +37,8 @@ BlobWriter::BlobWriter(ContentStore* store, IngestDir dir, UniqueFd fd, WriterOp
 BlobWriter::~BlobWriter() { Abort(); }
 
 void BlobWriter::Abort() {
-  if (failed_ && dir_.keyed()) {
-    Discard();  // what is there may be wrong: do not offer it for resume
+  if (dir_.keyed() && (failed_ || size() == 0)) {
+    Discard();  // nothing worth resuming, or bytes that may be wrong
     return;
   }
   fd_.Reset();
