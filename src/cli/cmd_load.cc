@@ -1,9 +1,11 @@
 // `berth load [-i FILE] [-q]`: restores the images of an archive from a file
-// or stdin, printing Docker's "Loaded image" lines.
+// or stdin, printing Docker's "Loaded image" lines (and, on a terminal without
+// -q, a status line while it works).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "base/file.h"
@@ -18,7 +20,7 @@ int CmdLoad(Context& ctx, const std::vector<std::string>& args) {
   FlagSet fs(ctx.command_path(), "load [OPTIONS]", "Load an image from a tar archive or STDIN");
   fs.SetAliases({"berth image load", "berth load"});
   std::string* input = fs.String("input", 'i', "", "Read from tar archive file, instead of STDIN");
-  fs.Bool("quiet", 'q', false, "Suppress the load output");  // no progress is shown anyway
+  bool* quiet = fs.Bool("quiet", 'q', false, "Suppress the load output");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (!fs.args().empty()) return ArgCountError(fs, "accepts no arguments");
@@ -37,9 +39,17 @@ int CmdLoad(Context& ctx, const std::vector<std::string>& args) {
     }
     reader = std::make_unique<FdReader>(std::move(*f));
   }
+  bool show = !*quiet && ::isatty(2);
+  if (show) {  // on a terminal, one status line rewritten in place (Docker shows none: moby#29993)
+    opts.progress = [](const std::string& line) { std::fprintf(stderr, "\r\033[K%s", line.c_str()); };
+  }
+  auto clear = [&] {
+    if (show) std::fprintf(stderr, "\r\033[K");
+  };
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
   auto res = image::Load(**store, *reader, opts);
+  clear();
   if (!res.ok()) {
     int status = Fail(res.error());
     ctx.CollectGarbage(true);  // what the failed load committed before failing

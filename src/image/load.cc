@@ -226,7 +226,11 @@ Result<std::vector<LoadedImage>> Load(store::Store& store, Reader& src, const Lo
   auto tar = TRY(NewDecompressor(c, input));
 
   store::Lease lease = TRY(store.NewLease("load"));
-  ArchiveContents ac = TRY(ReadImageArchive(store, lease, *tar));
+  std::function<void(uint64_t)> bytes;
+  if (options.progress) {
+    bytes = [&](uint64_t n) { options.progress("Reading archive: " + std::to_string(n >> 20) + " MiB"); };
+  }
+  ArchiveContents ac = TRY(ReadImageArchive(store, lease, *tar, bytes));
   std::vector<ImagePlan> plans;
   if (ac.files.count("manifest.json")) {
     plans = TRY(PlanFromDockerManifest(ac));
@@ -237,7 +241,12 @@ Result<std::vector<LoadedImage>> Load(store::Store& store, Reader& src, const Lo
   }
 
   std::vector<store::ImageRecord> records;
-  for (const auto& p : plans) records.push_back(TRY(BuildImage(store, lease, p)));
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (options.progress) {
+      options.progress("Unpacking image " + std::to_string(i + 1) + "/" + std::to_string(plans.size()));
+    }
+    records.push_back(TRY(BuildImage(store, lease, plans[i])));
+  }
   TRY(CheckInterrupted());  // everything is in: a late Ctrl-C still commits nothing
   TRY(store.metadata().Transaction([&]() -> Status {
     for (size_t i = 0; i < plans.size(); ++i) {

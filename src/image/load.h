@@ -2,6 +2,8 @@
 // layout) enter the store.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "base/io.h"
@@ -14,6 +16,9 @@ namespace berth::image {
 
 struct LoadOptions {
   bool from_stdin = false;  // an empty input then gets Docker's stdin message
+  // Called with a one-line status ("Reading archive: 12 MiB", "Unpacking
+  // image 1/2") as the load advances; unset: silent.
+  std::function<void(const std::string&)> progress{};
 };
 
 struct LoadedImage {

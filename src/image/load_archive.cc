@@ -174,7 +174,8 @@ bool IsArchiveMetadata(std::string_view path) {
          path == "oci-layout";
 }
 
-Result<ArchiveContents> ReadImageArchive(store::Store& store, store::Lease& lease, Reader& tar) {
+Result<ArchiveContents> ReadImageArchive(store::Store& store, store::Lease& lease, Reader& tar,
+                                         const std::function<void(uint64_t)>& progress) {
   ArchiveSource source(tar);
   ArchiveReadPtr a = TRY(OpenTarReader(source));
   ArchiveContents out;
@@ -187,6 +188,7 @@ Result<ArchiveContents> ReadImageArchive(store::Store& store, store::Lease& leas
     }
     ++out.entries;
     TRY(ReadEntry(store, lease, a.get(), e, source, out));
+    if (progress) progress(source.delivered());
   }
   ResolveLinks(out);
   return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -54,7 +55,9 @@ bool IsArchiveMetadata(std::string_view path);
 // resolved inside the archive, never on disk; a link named like a blob or a
 // metadata file is refused. Nothing is ever written under an archive path. DataLoss on a corrupt or
 // truncated archive.
-Result<ArchiveContents> ReadImageArchive(store::Store& store, store::Lease& lease, Reader& tar);
+// progress, when set, is called after each entry with the tar bytes read so far.
+Result<ArchiveContents> ReadImageArchive(store::Store& store, store::Lease& lease, Reader& tar,
+                                         const std::function<void(uint64_t)>& progress = {});
 
 // One element of Docker's manifest.json.
 struct DockerManifestEntry {

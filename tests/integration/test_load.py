@@ -357,5 +357,39 @@ class SkopeoInteropTest(BerthTest):
                 assert_store_clean(self, root)
 
 
+class PodmanInteropTest(BerthTest):
+    def setUp(self):
+        super().setUp()
+        if shutil.which("podman") is None:
+            self.skipTest("podman is not installed")
+
+    def podman(self, *args):
+        return subprocess.run(["podman", "--root", os.path.join(self.tmp, "p"), "--runroot",
+                               os.path.join(self.tmp, "pr"), "--storage-driver", "vfs"] + list(args),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True, text=True)
+
+    def test_archives_made_by_podman(self):
+        rootfs = tar_bytes([file_entry("hello.txt", b"hello from podman\n")])
+        src = os.path.join(self.tmp, "rootfs.tar")
+        with open(src, "wb") as f:
+            f.write(rootfs)
+        try:
+            pid = self.podman("import", "-q", src, "example.com/pod:v1").stdout.strip().splitlines()[-1]
+        except subprocess.CalledProcessError as e:
+            self.skipTest(f"podman cannot run here: {e.stderr.strip()}")
+        want = pid if pid.startswith("sha256:") else "sha256:" + pid
+        for fmt in ("docker-archive", "oci-archive"):
+            with self.subTest(fmt=fmt):
+                out = os.path.join(self.tmp, fmt + ".tar")
+                self.podman("save", "--format", fmt, "-o", out, "example.com/pod:v1")
+                root = os.path.join(self.tmp, "r-" + fmt)
+                r = self.ok("load", "-i", out, root=root)
+                self.assertEqual(r.out, "Loaded image: example.com/pod:v1\n")
+                info = json.loads(self.ok("inspect", "example.com/pod:v1", root=root).out)[0]
+                self.assertEqual(info["Id"], want)
+                self.assertEqual(info["RootFS"]["Layers"], ["sha256:" + sha(rootfs)])
+                assert_store_clean(self, root)
+
+
 if __name__ == "__main__":
     unittest.main()
