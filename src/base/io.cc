@@ -3,6 +3,7 @@
 // place where an interrupt (base/interrupt.h) stops a transfer.
 #include "base/io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -69,6 +70,28 @@ Result<std::string> ReadAll(Reader& src, uint64_t limit) {
     if (out.size() + n > limit) return MakeError(Code::kInvalidArgument, "input too large");
     out.append(reinterpret_cast<const char*>(buf), n);
   }
+}
+
+Result<size_t> PeekedReader::Read(std::span<std::byte> buf) {
+  if (pos_ < prefix_.size()) {
+    size_t n = std::min(buf.size(), prefix_.size() - pos_);
+    std::memcpy(buf.data(), prefix_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  return src_.Read(buf);
+}
+
+Result<std::string> ReadHead(Reader& src, size_t n) {
+  std::string head(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    size_t r = TRY(src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(head.data()) + got, n - got)));
+    if (r == 0) break;
+    got += r;
+  }
+  head.resize(got);
+  return head;
 }
 
 }  // namespace berth

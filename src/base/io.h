@@ -105,6 +105,22 @@ class TeeReader : public Reader {
   Writer& side_;
 };
 
+// Serves a few bytes already read from src (a head peeked at to detect a
+// format), then the rest of src.
+class PeekedReader : public Reader {
+ public:
+  PeekedReader(std::string prefix, Reader& src) : prefix_(std::move(prefix)), src_(src) {}
+  Result<size_t> Read(std::span<std::byte> buf) override;
+
+ private:
+  std::string prefix_;
+  size_t pos_ = 0;
+  Reader& src_;
+};
+
+// Reads up to n bytes (fewer only at end of stream).
+Result<std::string> ReadHead(Reader& src, size_t n);
+
 // Copies src to dst until end of stream; returns the number of bytes copied.
 Result<uint64_t> Copy(Reader& src, Writer& dst, size_t chunk = 1 << 20);
 

@@ -13,6 +13,7 @@ int CmdImages(Context& ctx, const std::vector<std::string>& args);
 int CmdImport(Context& ctx, const std::vector<std::string>& args);
 int CmdInspect(Context& ctx, const std::vector<std::string>& args);
 int CmdImageInspect(Context& ctx, const std::vector<std::string>& args);
+int CmdLoad(Context& ctx, const std::vector<std::string>& args);
 int CmdRmi(Context& ctx, const std::vector<std::string>& args);
 int CmdPrune(Context& ctx, const std::vector<std::string>& args);
 int CmdSystem(Context& ctx, const std::vector<std::string>& args);

@@ -25,38 +25,6 @@ namespace berth::image {
 
 namespace {
 
-// Serves a few bytes already read, then the rest of src.
-class PrefixReader : public Reader {
- public:
-  PrefixReader(std::string prefix, Reader& src) : prefix_(std::move(prefix)), src_(src) {}
-  Result<size_t> Read(std::span<std::byte> buf) override {
-    if (pos_ < prefix_.size()) {
-      size_t n = std::min(buf.size(), prefix_.size() - pos_);
-      std::memcpy(buf.data(), prefix_.data() + pos_, n);
-      pos_ += n;
-      return n;
-    }
-    return src_.Read(buf);
-  }
-
- private:
-  std::string prefix_;
-  size_t pos_ = 0;
-  Reader& src_;
-};
-
-Result<std::string> ReadHead(Reader& src, size_t n) {
-  std::string head(n, '\0');
-  size_t got = 0;
-  while (got < n) {
-    size_t r = TRY(src.Read(std::span<std::byte>(reinterpret_cast<std::byte*>(head.data()) + got, n - got)));
-    if (r == 0) break;
-    got += r;
-  }
-  head.resize(got);
-  return head;
-}
-
 std::string_view LayerMediaType(Compression stored) {
   switch (stored) {
     case Compression::kZstd: return kOciLayerZstd;
@@ -96,7 +64,7 @@ Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, Reader& src,
   std::string head = TRY(ReadHead(src, 8));
   Compression c = DetectCompression(AsBytes(head));
   *detected = c;
-  PrefixReader input(std::move(head), src);
+  PeekedReader input(std::move(head), src);
   auto blob = TRY(store.content().NewWriter({.lease = &lease, .max_size = TRY(MaxBlobBytes())}));
   bool recompress = c == Compression::kBzip2 || c == Compression::kXz;
   Compression stored = recompress ? Compression::kGzip : c;

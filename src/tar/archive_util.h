@@ -1,4 +1,4 @@
-// Glue between berth's Reader/Writer streams and libarchive (internal to tar/).
+// Glue between berth's Reader/Writer streams and libarchive (tar/ and image/load).
 #pragma once
 
 #include <archive.h>
