@@ -24,6 +24,7 @@ const CommandInfo kTop[] = {
     {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
     {"inspect", "Return low-level information on objects", CmdInspect},
     {"rmi", "Remove one or more images", CmdRmi},
+    {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
     {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
     {"version", "Show the berth version information", CmdVersion},
 };
@@ -37,6 +38,7 @@ const CommandInfo kImage[] = {
     {"prune", "Remove unused images", CmdPrune},
     {"rm", "Remove one or more images", CmdRmi},
     {"remove", "Remove one or more images", CmdRmi},
+    {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
     {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
 };
 
