@@ -1,14 +1,18 @@
 // `save` writes what the store already holds: the compressed layer blobs as
-// they are (no recompression, one buffered copy each), the config blobs, and
+// they are (no recompression, one buffered copy each; zstd layers, which
+// docker 20.10 may refuse, are written decompressed), the config blobs, and
 // a manifest per image (the stored one, or one built from the image record
 // for imported images, which have none). The metadata files come first so a
 // streaming reader learns the whole plan before the first layer; blobs
 // shared by several images are written once. See docs/design.md, "save/load".
 #include "image/save.h"
 
+#include <map>
 #include <set>
 
 #include "base/file.h"
+#include "compress/compression.h"
+#include "digest/digest.h"
 #include "image/resolve.h"
 #include "oci/json_fields.h"
 #include "oci/manifest.h"
@@ -79,30 +83,76 @@ Result<std::string> ManifestFor(store::Store& store, const store::ImageRecord& i
   return BuildManifest(image, config_size);
 }
 
+// zstd layers are written decompressed (docker load 20.10 refuses some zstd
+// layers; see docs/design.md). The tar header needs the size first, so this
+// first pass decompresses the blob to measure it and checks its diff id.
+// The layer becomes a plain tar named by its diff id; the zstd blob it is
+// read from again at write time is remembered in `inflate`.
+Status PlanInflate(store::Store& store, store::LayerRecord& layer, std::map<Digest, Digest>& inflate,
+                   std::span<std::byte> buf) {
+  if (LayerCompressionOf(layer.media_type) != LayerCompression::kZstd) return Ok();
+  FdReader blob(TRY(store.content().Open(layer.blob)));
+  auto plain = TRY(NewDecompressor(Compression::kZstd, blob));
+  HashingWriter hash;
+  while (size_t n = TRY(plain->Read(buf))) TRY(hash.Write(buf.first(n)));
+  int64_t size = static_cast<int64_t>(hash.bytes());
+  if (Digest got = hash.Finish(); got != layer.diff_id) {
+    return MakeError(Code::kDataLoss, "layer " + layer.blob.str() + " decompresses to " + got.str() +
+                                          ", expected " + layer.diff_id.str());
+  }
+  inflate[layer.diff_id] = layer.blob;
+  layer = store::LayerRecord{.diff_id = layer.diff_id, .chain_id = layer.chain_id,
+                             .blob = layer.diff_id, .media_type = std::string(kOciLayer),
+                             .blob_size = size};
+  return Ok();
+}
+
+struct Plan {
+  std::vector<ArchiveImage> images;
+  std::vector<std::pair<Digest, std::string>> manifests;
+  std::map<Digest, Digest> inflate;  // archive layer digest -> zstd blob it is read from
+};
+
 // Leases the image, then reads its record (so the content it names stays)
 // and builds its archive entry.
-Result<ArchiveImage> Prepare(store::Store& store, store::Lease& lease, const SaveTarget& t,
-                             std::vector<std::pair<Digest, std::string>>& small_blobs) {
+Status Prepare(store::Store& store, store::Lease& lease, const SaveTarget& t, Plan& plan,
+               std::span<std::byte> buf) {
   TRY(lease.Add(store::ResourceKind::kImage, t.id.str()));
   auto image = TRY(store.metadata().GetImage(t.id));
   if (!image) return MakeError(Code::kNotFound, "No such image: " + t.id.str());
   int64_t config_size = TRY(store.content().Size(image->id));
+  std::vector<store::LayerRecord> layers = image->layers;
+  for (auto& l : layers) TRY(PlanInflate(store, l, plan.inflate, buf));
+  if (layers != image->layers) {  // the stored manifest names the zstd blobs
+    image->layers = layers;
+    image->manifest_digest.reset();
+  }
   std::string manifest = TRY(ManifestFor(store, *image, config_size));
-  ArchiveImage a{.config = image->id,
-                 .config_size = config_size,
-                 .manifest = Digest::Of(manifest),
-                 .manifest_media_type = DetectMediaType(manifest),
-                 .manifest_size = static_cast<int64_t>(manifest.size()),
-                 .layers = image->layers,
-                 .tags = t.tags};
-  small_blobs.emplace_back(a.manifest, std::move(manifest));
-  return a;
+  plan.images.push_back(ArchiveImage{.config = image->id,
+                                     .config_size = config_size,
+                                     .manifest = Digest::Of(manifest),
+                                     .manifest_media_type = DetectMediaType(manifest),
+                                     .manifest_size = static_cast<int64_t>(manifest.size()),
+                                     .layers = image->layers,
+                                     .tags = t.tags});
+  plan.manifests.emplace_back(plan.images.back().manifest, std::move(manifest));
+  return Ok();
 }
 
 Status CopyBlob(store::Store& store, TarWriter& tar, const Digest& d, std::span<std::byte> buf) {
   int64_t size = TRY(store.content().Size(d));
   FdReader src(TRY(store.content().Open(d)));
   TRY_CTX(tar.AddFile(BlobPath(d), size, src, buf), "save blob " + d.str());
+  return Ok();
+}
+
+Status CopyLayer(store::Store& store, TarWriter& tar, const Plan& plan, const store::LayerRecord& l,
+                 std::span<std::byte> buf) {
+  auto it = plan.inflate.find(l.blob);
+  if (it == plan.inflate.end()) return CopyBlob(store, tar, l.blob, buf);
+  FdReader blob(TRY(store.content().Open(it->second)));
+  auto plain = TRY(NewDecompressor(Compression::kZstd, blob));
+  TRY_CTX(tar.AddFile(BlobPath(l.blob), l.blob_size, *plain, buf), "save layer " + it->second.str());
   return Ok();
 }
 
@@ -170,9 +220,10 @@ std::string RepositoriesJson(const std::vector<ArchiveImage>& images) {
 Result<SaveStats> Save(store::Store& store, const std::vector<SaveTarget>& targets, Writer& out) {
   // 1. Lease every image and plan the archive.
   store::Lease lease = TRY(store.NewLease("save"));
-  std::vector<ArchiveImage> images;
-  std::vector<std::pair<Digest, std::string>> manifests;
-  for (const auto& t : targets) images.push_back(TRY(Prepare(store, lease, t, manifests)));
+  std::vector<std::byte> buf(kCopyBuffer);
+  Plan plan;
+  for (const auto& t : targets) TRY(Prepare(store, lease, t, plan, buf));
+  const auto& images = plan.images;
 
   // 2. Metadata files, then manifests and configs, then layers; each blob once.
   TarWriter tar(out);
@@ -184,16 +235,15 @@ Result<SaveStats> Save(store::Store& store, const std::vector<SaveTarget>& targe
   TRY(tar.AddDir("blobs/sha256"));
   std::set<Digest> written;
   SaveStats stats{.images = static_cast<int64_t>(images.size())};
-  for (const auto& [digest, json] : manifests) {
+  for (const auto& [digest, json] : plan.manifests) {
     if (written.insert(digest).second) TRY(tar.AddFile(BlobPath(digest), json));
   }
-  std::vector<std::byte> buf(kCopyBuffer);
   for (const auto& img : images) {
     if (written.insert(img.config).second) TRY(CopyBlob(store, tar, img.config, buf));
   }
   for (const auto& img : images) {
     for (const auto& l : img.layers) {
-      if (written.insert(l.blob).second) TRY(CopyBlob(store, tar, l.blob, buf));
+      if (written.insert(l.blob).second) TRY(CopyLayer(store, tar, plan, l, buf));
     }
   }
   TRY(tar.Finish());

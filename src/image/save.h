@@ -64,7 +64,8 @@ struct SaveStats {
 };
 
 // Writes the archive for targets to out, streaming the stored blobs as they
-// are (compressed layers stay compressed), each blob once. Holds a lease on
+// are (gzip and plain layers byte for byte; zstd layers decompressed, after a
+// first pass that measures them and checks their diff ids), each blob once. Holds a lease on
 // every image while reading, so a concurrent rmi cannot take its blobs away.
 // Entry order: oci-layout, index.json, manifest.json, repositories, then
 // blobs/sha256/: manifests and configs, then layers in image order, so that

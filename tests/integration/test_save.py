@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
 
 from berthtest import BERTH, BerthTest
 
@@ -85,6 +86,19 @@ class SaveTest(BerthTest):
         with open(out, "rb") as f:
             first = f.read()
         self.assertEqual(self.raw_save("busybox:latest"), first)
+
+    def test_zstd_layers_are_written_decompressed(self):
+        iid = self.import_busybox("z:1", compression="zstd")
+        diff_id = self.inspect("z:1")["RootFS"]["Layers"][0]
+        data, infos = members(self.raw_save("z:1"))
+        index, manifest = self.check_archive(data, infos)
+        self.assertEqual(manifest[0]["Layers"], ["blobs/sha256/" + diff_id[7:]])
+        m = json.loads(data["blobs/sha256/" + index["manifests"][0]["digest"][7:]])
+        self.assertEqual(m["config"]["digest"], iid)
+        self.assertEqual(m["layers"][0]["mediaType"], "application/vnd.oci.image.layer.v1.tar")
+        self.assertEqual(m["layers"][0]["digest"], diff_id)
+        layer = tarfile.open(fileobj=io.BytesIO(data["blobs/sha256/" + diff_id[7:]]))
+        self.assertIn("./bin/busybox", layer.getnames())
 
     def raw_save(self, *names):
         proc = subprocess.run([BERTH, "--root", self.root, "save", *names],
@@ -234,3 +248,43 @@ class SaveTest(BerthTest):
             "sha256:" + l for l in lines if len(l) == 64}
         self.assertEqual(ids, {iid}, r.stdout.decode())
         self.assertIn("top:v1", r.stdout.decode())
+
+    def test_docker_load(self):
+        if not peer("dockerd") or not peer("docker"):
+            self.skipTest("dockerd or docker is not installed")
+        if os.geteuid() != 0:
+            self.skipTest("a private dockerd needs root")
+        iid, out = self.saved(("busybox:latest", "sgfoot/top:v1"), "zstd")
+        d = tempfile.mkdtemp(prefix="bd-", dir="/tmp")  # short: unix socket paths
+        self.addCleanup(shutil.rmtree, d, ignore_errors=True)
+        sock = "unix://" + d + "/sock"
+        log = open(os.path.join(d, "log"), "wb")
+        self.addCleanup(log.close)
+        daemon = subprocess.Popen(
+            ["dockerd", "--data-root", d + "/root", "--exec-root", d + "/exec", "-H", sock,
+             "--iptables=false", "--bridge=none", "--pidfile", d + "/pid"],
+            stdout=log, stderr=log)
+
+        def stop():
+            daemon.terminate()
+            try:
+                daemon.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait()
+        self.addCleanup(stop)
+        docker = ["docker", "-H", sock]
+        deadline = time.time() + 60
+        while subprocess.run(docker + ["version"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL).returncode != 0:
+            if daemon.poll() is not None or time.time() > deadline:
+                self.skipTest("the private dockerd did not start (see its log)")
+            time.sleep(0.5)
+        r = subprocess.run(docker + ["load", "-i", out], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(r.stdout.decode().splitlines(),
+                         ["Loaded image: busybox:latest", "Loaded image: sgfoot/top:v1"])
+        r = subprocess.run(docker + ["image", "inspect", "-f", "{{.Id}}", "sgfoot/top:v1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        self.assertEqual(r.stdout.decode().strip(), iid, r.stderr.decode())
