@@ -19,14 +19,14 @@ std::string DirOf(const std::string& path) {
   return pos == 0 ? "/" : path.substr(0, pos);
 }
 
+// Docker's check of -o before anything is written.
+bool OutputDirExists(const std::string& path) {
+  struct stat st;
+  return ::stat(DirOf(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 Status SaveToFile(store::Store& store, const std::vector<image::SaveTarget>& targets,
                   const std::string& path) {
-  struct stat st;
-  std::string dir = DirOf(path);
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return MakeError(Code::kNotFound,
-                     "failed to save image: invalid output path: directory \"" + dir + "\" does not exist");
-  }
   AtomicFile file = TRY(AtomicFile::Create(path, "berth_temp_", 0600));
   FdWriter out(file.fd());
   TRY(image::Save(store, targets, out));
@@ -46,19 +46,23 @@ int CmdSave(Context& ctx, const std::vector<std::string>& args) {
   if (output->empty() && ::isatty(STDOUT_FILENO)) {
     return Fail("cowardly refusing to save to a terminal. Use the -o flag or redirect");
   }
+  if (!output->empty() && !OutputDirExists(*output)) {
+    return Fail("failed to save image: invalid output path: directory \"" + DirOf(*output) +
+                "\" does not exist");
+  }
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
   auto targets = image::ResolveSaveTargets(**store, fs.args());
   if (!targets.ok()) return Fail(targets.error());
   if (!output->empty()) {
     Status st = SaveToFile(**store, *targets, *output);
-    if (!st.ok()) return Fail(st.error().message.starts_with("failed to save") ? st.error().message
-                                                                              : "Error: " + st.error().message);
-    return 0;
+    if (!st.ok()) return Fail(st.error());
+  } else {
+    FdWriter out(STDOUT_FILENO);
+    auto st = image::Save(**store, *targets, out);
+    if (!st.ok()) return Fail(st.error());
   }
-  FdWriter out(STDOUT_FILENO);
-  auto st = image::Save(**store, *targets, out);
-  if (!st.ok()) return Fail(st.error());
+  ctx.CollectGarbage(false);  // only when a cheap check sees some (a dead lease, ...)
   return 0;
 }
 
