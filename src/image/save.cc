@@ -7,10 +7,10 @@
 // shared by several images are written once. See docs/design.md, "save/load".
 #include "image/save.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
-#include "base/file.h"
 #include "compress/compression.h"
 #include "digest/digest.h"
 #include "image/resolve.h"
