@@ -61,4 +61,11 @@ step images -f dangling=true
 step image prune -f
 step system check
 
-note "Not in berth yet (their issues come next): pull, push, search, save, load, build, run, commit, login."
+note "save: an archive docker load, podman load and skopeo read (-o, or a redirect)"
+step save -o "$WORK/top_v2.tar" sgfoot/top:v2
+printf '\n\033[1m$ berth save sgfoot/top:v2 > top_v2_stdout.tar\033[0m\n'
+"$BERTH" --root "$ROOT" save sgfoot/top:v2 > "$WORK/top_v2_stdout.tar"
+cmp "$WORK/top_v2.tar" "$WORK/top_v2_stdout.tar" && echo "same bytes both ways; entries:"
+tar -tf "$WORK/top_v2.tar"
+
+note "Not in berth yet (their issues come next): pull, push, search, load, build, run, commit, login."

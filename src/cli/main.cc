@@ -25,6 +25,7 @@ const CommandInfo kTop[] = {
     {"inspect", "Return low-level information on objects", CmdInspect},
     {"load", "Load an image from a tar archive or STDIN", CmdLoad},
     {"rmi", "Remove one or more images", CmdRmi},
+    {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
     {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
     {"version", "Show the berth version information", CmdVersion},
 };
@@ -39,6 +40,7 @@ const CommandInfo kImage[] = {
     {"prune", "Remove unused images", CmdPrune},
     {"rm", "Remove one or more images", CmdRmi},
     {"remove", "Remove one or more images", CmdRmi},
+    {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
     {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
 };
 
