@@ -68,4 +68,13 @@ printf '\n\033[1m$ berth save sgfoot/top:v2 > top_v2_stdout.tar\033[0m\n'
 cmp "$WORK/top_v2.tar" "$WORK/top_v2_stdout.tar" && echo "same bytes both ways; entries:"
 tar -tf "$WORK/top_v2.tar"
 
-note "Not in berth yet (their issues come next): pull, push, search, load, build, run, commit, login."
+note "load: the archive brings the image back (-i, or a redirect), same id and tags"
+step rmi sgfoot/top:v2
+step load -i "$WORK/top_v2.tar"
+step rmi sgfoot/top:v2
+printf '\n\033[1m$ berth load < top_v2_stdout.tar\033[0m\n'
+"$BERTH" --root "$ROOT" load < "$WORK/top_v2_stdout.tar"
+step images
+step system check
+
+note "Not in berth yet (their issues come next): pull, push, search, build, run, commit, login."

@@ -59,7 +59,9 @@ int CmdLoad(Context& ctx, const std::vector<std::string>& args) {
     if (img.tags.empty()) Print("Loaded image ID: " + img.id.str() + "\n");
     for (const auto& t : img.tags) Print("Loaded image: " + t.FamiliarString() + "\n");
   }
-  ctx.CollectGarbage(false);
+  // An archive carries blobs no image row refers to (an OCI manifest of an
+  // image that had none, legacy json files): collect them now.
+  ctx.CollectGarbage(true);
   return 0;
 }
 
