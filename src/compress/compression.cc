@@ -43,32 +43,7 @@ namespace {
 
 constexpr size_t kPeek = 6;
 
-// Serves the peeked bytes (at most kPeek, possibly none), then the rest of
-// the source.
-class PrefixReader : public Reader {
- public:
-  PrefixReader(Reader& src, std::span<const std::byte> head) : src_(src), n_(head.size()) {
-    // std::copy, not memcpy: an empty head may come with a null data()
-    // (Compression::kNone has nothing peeked), and memcpy(dst, nullptr, 0)
-    // is undefined behaviour.
-    std::copy(head.begin(), head.end(), head_);
-  }
-  Result<size_t> Read(std::span<std::byte> buf) override {
-    if (pos_ < n_) {
-      size_t k = std::min(buf.size(), n_ - pos_);
-      std::memcpy(buf.data(), head_ + pos_, k);
-      pos_ += k;
-      return k;
-    }
-    return src_.Read(buf);
-  }
-
- private:
-  Reader& src_;
-  std::byte head_[kPeek];
-  size_t n_, pos_ = 0;
-};
-
+// A decompressor together with the reader it reads from (which it owns).
 class StackedReader : public Reader {
  public:
   StackedReader(std::unique_ptr<Reader> base, std::unique_ptr<Reader> top)
@@ -103,7 +78,7 @@ class PassThroughWriter : public CompressWriter {
 Result<std::unique_ptr<Reader>> NewDecompressor(Compression c, Reader& src) {
   switch (c) {
     case Compression::kNone: {
-      auto r = std::make_unique<PrefixReader>(src, std::span<const std::byte>());
+      auto r = std::make_unique<PeekedReader>(std::string(), src);  // a pass-through
       return std::unique_ptr<Reader>(std::move(r));
     }
     case Compression::kGzip: return NewGzipReader(src);
@@ -115,16 +90,10 @@ Result<std::unique_ptr<Reader>> NewDecompressor(Compression c, Reader& src) {
 }
 
 Result<std::unique_ptr<Reader>> NewAutoDecompressor(Reader& src, Compression* detected) {
-  std::byte head[kPeek];
-  size_t n = 0;
-  while (n < kPeek) {
-    size_t got = TRY(src.Read(std::span<std::byte>(head + n, kPeek - n)));
-    if (got == 0) break;
-    n += got;
-  }
-  Compression c = DetectCompression(std::span<const std::byte>(head, n));
+  std::string head = TRY(ReadHead(src, kPeek));
+  Compression c = DetectCompression(AsBytes(head));
   if (detected) *detected = c;
-  auto prefix = std::make_unique<PrefixReader>(src, std::span<const std::byte>(head, n));
+  auto prefix = std::make_unique<PeekedReader>(std::move(head), src);
   if (c == Compression::kNone) return std::unique_ptr<Reader>(std::move(prefix));
   auto top = TRY(NewDecompressor(c, *prefix));
   return std::unique_ptr<Reader>(std::make_unique<StackedReader>(std::move(prefix), std::move(top)));
