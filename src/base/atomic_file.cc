@@ -7,29 +7,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <random>
-
 #include "base/file.h"
 
 namespace berth {
-namespace {
-
-std::string Random12() {
-  static thread_local std::mt19937_64 rng(std::random_device{}() ^
-                                          static_cast<uint64_t>(::getpid()) << 32);
-  static const char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string s;
-  for (int i = 0; i < 12; i++) s += kChars[rng() % 36];
-  return s;
-}
-
-std::string DirOf(const std::string& path) {
-  auto pos = path.rfind('/');
-  if (pos == std::string::npos) return ".";
-  return pos == 0 ? "/" : path.substr(0, pos);
-}
-
-}  // namespace
 
 AtomicFile::AtomicFile(AtomicFile&& o) noexcept
     : path_(std::move(o.path_)), temp_(std::move(o.temp_)), fd_(std::move(o.fd_)) {
@@ -53,9 +33,9 @@ Result<AtomicFile> AtomicFile::Create(const std::string& path, const std::string
                                       int mode) {
   AtomicFile f;
   f.path_ = path;
-  std::string dir = DirOf(path);
+  std::string dir = DirName(path);
   for (int attempt = 0;; attempt++) {
-    std::string temp = dir + "/." + prefix + Random12();
+    std::string temp = dir + "/." + prefix + RandomName();
     auto fd = OpenFile(temp, O_WRONLY | O_CREAT | O_EXCL, mode);
     if (fd.ok()) {
       f.temp_ = std::move(temp);
@@ -76,7 +56,7 @@ Status AtomicFile::Commit() {
     return st;
   }
   temp_.clear();
-  return SyncDir(DirOf(path_));
+  return SyncDir(DirName(path_));
 }
 
 void AtomicFile::Discard() {

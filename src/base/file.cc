@@ -38,14 +38,14 @@ Status SyncDir(const std::string& dir) {
   return Ok();
 }
 
-static std::string DirName(const std::string& path) {
+std::string DirName(const std::string& path) {
   auto pos = path.rfind('/');
   if (pos == std::string::npos) return ".";
   if (pos == 0) return "/";
   return path.substr(0, pos);
 }
 
-static std::string RandomSuffix() {
+std::string RandomName() {
   static thread_local std::mt19937_64 rng(std::random_device{}() ^
                                           static_cast<uint64_t>(::getpid()) << 32);
   static const char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -55,7 +55,7 @@ static std::string RandomSuffix() {
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view content, int mode) {
-  std::string tmp = path + ".tmp-" + RandomSuffix();
+  std::string tmp = path + ".tmp-" + RandomName();
   {
     UniqueFd fd = TRY(OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, mode));
     FdWriter w(fd.get());
@@ -117,7 +117,7 @@ bool PathExists(const std::string& path) {
 
 Result<std::string> MakeTempDir(const std::string& parent, std::string_view prefix) {
   for (int i = 0; i < 100; i++) {
-    std::string p = JoinPath(parent, std::string(prefix) + RandomSuffix());
+    std::string p = JoinPath(parent, std::string(prefix) + RandomName());
     if (::mkdir(p.c_str(), 0700) == 0) return p;
     if (errno != EEXIST) return ErrnoError("mkdir " + p);
   }

@@ -79,6 +79,12 @@ Result<std::vector<std::string>> ListDir(const std::string& path);
 // Creates a fresh directory "<parent>/<prefix>XXXXXX"; returns its path.
 Result<std::string> MakeTempDir(const std::string& parent, std::string_view prefix);
 
+// The directory part of a path: "a/b" -> "a", "/b" -> "/", "b" -> ".".
+std::string DirName(const std::string& path);
+
+// 12 random characters from [a-z0-9], for temporary names.
+std::string RandomName();
+
 // Joins path pieces with exactly one '/' between them.
 std::string JoinPath(std::string_view a, std::string_view b);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/atomic_file.h"
+#include "base/file.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "image/save.h"
@@ -13,16 +14,10 @@
 namespace berth::cli {
 namespace {
 
-std::string DirOf(const std::string& path) {
-  auto pos = path.rfind('/');
-  if (pos == std::string::npos) return ".";
-  return pos == 0 ? "/" : path.substr(0, pos);
-}
-
 // Docker's check of -o before anything is written.
 bool OutputDirExists(const std::string& path) {
   struct stat st;
-  return ::stat(DirOf(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  return ::stat(DirName(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 Status SaveToFile(store::Store& store, const std::vector<image::SaveTarget>& targets,
@@ -47,7 +42,7 @@ int CmdSave(Context& ctx, const std::vector<std::string>& args) {
     return Fail("cowardly refusing to save to a terminal. Use the -o flag or redirect");
   }
   if (!output->empty() && !OutputDirExists(*output)) {
-    return Fail("failed to save image: invalid output path: directory \"" + DirOf(*output) +
+    return Fail("failed to save image: invalid output path: directory \"" + DirName(*output) +
                 "\" does not exist");
   }
   auto store = ctx.Store();
