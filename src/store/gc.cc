@@ -21,6 +21,9 @@ namespace {
 constexpr const char* kPendingBlob = "blob";
 constexpr const char* kPendingSnapshot = "snapshot";
 
+// Keyed ingest dirs are named by the hex of the blob they will hold.
+bool IsKeyedIngest(const std::string& name) { return name.size() == 64 && IsHex(name); }
+
 int64_t UsageOf(const std::string& path) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return 0;
@@ -201,8 +204,7 @@ class Collector {
         continue;
       }
       if (!*claim) continue;  // a live writer holds it
-      bool keyed = name.size() == 64 && IsHex(name);
-      if (keyed && (live_.ingests.count(name) != 0 || Mtime(dir) + grace > now)) continue;
+      if (IsKeyedIngest(name) && (live_.ingests.count(name) != 0 || Mtime(dir) + grace > now)) continue;
       stats_.dirs_removed.push_back(dir);
       AddStray(UsageOf(dir));
       if (o_.dry_run) continue;
@@ -245,7 +247,7 @@ Result<bool> MayHaveGarbage(const StoreParts& store) {
   if (TRY(store.trash.Count()) > 0) return true;
   const std::string& root = store.content.ingest_dir();
   for (const std::string& name : TRY(ListDir(root))) {
-    if (name.size() == 64 && IsHex(name)) continue;  // resumable: judged by a full run
+    if (IsKeyedIngest(name)) continue;  // resumable: judged by a full run
     auto claim = IngestDir::TryClaim(JoinPath(root, name));
     if (claim.ok() && *claim) return true;
   }
