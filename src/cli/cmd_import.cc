@@ -55,13 +55,9 @@ int CmdImport(Context& ctx, const std::vector<std::string>& args) {
     if (Status st = (*http)->Start(); !st.ok()) return Fail(st.error());
     reader = std::move(*http);
   } else {
-    auto f = OpenFile(src, O_RDONLY);
+    auto f = OpenInputFile(src);
     if (!f.ok()) return Fail(f.error());
-    struct stat st;
-    if (::fstat(f->get(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      return Fail("Error: read " + src + ": is a directory");
-    }
-    reader = std::make_unique<FdReader>(std::move(*f));
+    reader = std::move(*f);
   }
   auto res = image::Import(**store, *reader, opts);
   if (!res.ok()) {

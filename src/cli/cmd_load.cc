@@ -31,13 +31,9 @@ int CmdLoad(Context& ctx, const std::vector<std::string>& args) {
     if (::isatty(0)) return Fail("Error: requested load from stdin, but stdin is empty");
     reader = std::make_unique<FdReader>(UniqueFd(dup(0)));
   } else {
-    auto f = OpenFile(*input, O_RDONLY);
+    auto f = OpenInputFile(*input);
     if (!f.ok()) return Fail(f.error());
-    struct stat st;
-    if (::fstat(f->get(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      return Fail("Error: read " + *input + ": is a directory");
-    }
-    reader = std::make_unique<FdReader>(std::move(*f));
+    reader = std::move(*f);
   }
   bool show = !*quiet && ::isatty(2);
   if (show) {  // on a terminal, one status line rewritten in place (Docker shows none: moby#29993)

@@ -2,8 +2,12 @@
 // for usage errors, so each cmd_*.cc holds only its own logic.
 #include "cli/context.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <cstdio>
 
+#include "base/file.h"
 #include "cli/flags.h"
 #include "image/remove.h"
 
@@ -23,6 +27,15 @@ int64_t Context::CollectGarbage(bool always) {
     std::fprintf(stderr, "Warning: garbage collection: %s (retried next time)\n", problem.c_str());
   }
   return stats.stray_bytes;
+}
+
+Result<std::unique_ptr<Reader>> OpenInputFile(const std::string& path) {
+  UniqueFd fd = TRY(OpenFile(path, O_RDONLY));
+  struct stat st;
+  if (::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return MakeError(Code::kInvalidArgument, "read " + path + ": is a directory");
+  }
+  return std::unique_ptr<Reader>(std::make_unique<FdReader>(std::move(fd)));
 }
 
 int Fail(const std::string& msg) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/io.h"
 #include "base/result.h"
 #include "store/store.h"
 
@@ -56,6 +57,10 @@ struct CommandInfo {
   CommandFn fn;
   bool management = false;  // "image": takes a subcommand
 };
+
+// Opens a command's input file for reading (`import FILE`, `load -i FILE`);
+// a directory is refused up front: "read PATH: is a directory".
+Result<std::unique_ptr<Reader>> OpenInputFile(const std::string& path);
 
 // Prints "msg" to stderr and returns 1 (Docker's generic failure status).
 int Fail(const std::string& msg);
