@@ -2,6 +2,8 @@
 // for usage errors, so each cmd_*.cc holds only its own logic.
 #include "cli/context.h"
 
+#include <cstdlib>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -27,6 +29,21 @@ int64_t Context::CollectGarbage(bool always) {
     std::fprintf(stderr, "Warning: garbage collection: %s (retried next time)\n", problem.c_str());
   }
   return stats.stray_bytes;
+}
+
+Result<registry::RegistryConfig> Context::RegistryConfig() const {
+  bool named = !globals_.config_file.empty();
+  std::string path = named ? globals_.config_file : std::string(registry::kDefaultConfigFile);
+  registry::RegistryConfig c = TRY(registry::LoadRegistryConfig(path, !named));
+  for (const std::string& m : globals_.registry_mirrors) TRY(registry::AddMirror(c, m));
+  for (const std::string& h : globals_.insecure_registries) c.insecure.push_back(h);
+  if (const char* d = std::getenv("BERTH_CERTS_D"); d && *d) c.certs_dir = d;
+  return c;
+}
+
+registry::ClientOptions Context::ClientOptions() const {
+  registry::ClientOptions o = registry::ClientOptionsFromEnv();
+  return o;
 }
 
 Result<std::unique_ptr<Reader>> OpenInputFile(const std::string& path) {

@@ -9,6 +9,8 @@
 
 #include "base/io.h"
 #include "base/result.h"
+#include "registry/client.h"
+#include "registry/config.h"
 #include "store/store.h"
 
 namespace berth::cli {
@@ -18,6 +20,9 @@ struct GlobalOptions {
   std::string config_dir;  // --config, DOCKER_CONFIG, default ~/.docker
   std::string log_level = "info";
   bool debug = false;
+  std::string config_file;                       // --config-file, BERTH_CONFIG_FILE
+  std::vector<std::string> registry_mirrors{};   // --registry-mirror
+  std::vector<std::string> insecure_registries{};  // --insecure-registry
 };
 
 class Context {
@@ -36,6 +41,12 @@ class Context {
   // store was never opened. Returns the bytes freed that no image row
   // described (what interrupted commands left).
   int64_t CollectGarbage(bool always);
+  // The registry settings: the config file (missing is fine unless named by
+  // --config-file) plus the global flags.
+  Result<registry::RegistryConfig> RegistryConfig() const;
+  // Client options: retries from the environment, credentials from the
+  // Docker config in config_dir.
+  registry::ClientOptions ClientOptions() const;
 
   // Program name used in help and messages ("docker" for alias users reads
   // naturally, but berth names itself).

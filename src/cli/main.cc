@@ -24,6 +24,7 @@ const CommandInfo kTop[] = {
     {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
     {"inspect", "Return low-level information on objects", CmdInspect},
     {"load", "Load an image from a tar archive or STDIN", CmdLoad},
+    {"pull", "Download an image from a registry", CmdPull},
     {"rmi", "Remove one or more images", CmdRmi},
     {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
     {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
@@ -38,6 +39,7 @@ const CommandInfo kImage[] = {
     {"load", "Load an image from a tar archive or STDIN", CmdLoad},
     {"list", "List images", CmdImages},
     {"prune", "Remove unused images", CmdPrune},
+    {"pull", "Download an image from a registry", CmdPull},
     {"rm", "Remove one or more images", CmdRmi},
     {"remove", "Remove one or more images", CmdRmi},
     {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
@@ -105,6 +107,11 @@ int Run(int argc, char** argv) {
   std::string* log_level = fs.String("log-level", 'l', "info",
                                      "Set the logging level (\"debug\"|\"info\"|\"warn\"|\"error\"|\"fatal\")");
   bool* debug = fs.Bool("debug", 'D', false, "Enable debug mode");
+  const char* env_cf = std::getenv("BERTH_CONFIG_FILE");
+  std::string* config_file = fs.String("config-file", 0, env_cf ? env_cf : "",
+                                       "Registry settings file (default /etc/berth/daemon.json; env BERTH_CONFIG_FILE)");
+  auto* mirrors = fs.StringArray("registry-mirror", 0, "Preferred registry mirror: URL for Docker Hub, HOST=URL for another registry");
+  auto* insecure = fs.StringArray("insecure-registry", 0, "Registry (host:port or CIDR) that may use plain HTTP or unverified TLS");
   bool* version = fs.Bool("version", 'v', false, "Print version information and quit");
   fs.SetInterspersed(false);
   Status st = fs.Parse(args);
@@ -131,7 +138,8 @@ int Run(int argc, char** argv) {
     return 1;
   }
   Context ctx(GlobalOptions{.root = *root, .config_dir = *config, .log_level = *log_level,
-                            .debug = *debug});
+                            .debug = *debug, .config_file = *config_file,
+                            .registry_mirrors = *mirrors, .insecure_registries = *insecure});
   std::vector<std::string> cmd_args(rest.begin() + 1, rest.end());
   if (rest[0] == "image") return RunImage(ctx, cmd_args);
   if (rest[0] == "system") return CmdSystem(ctx, cmd_args);

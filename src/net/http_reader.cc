@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/interrupt.h"
 #include "base/strings.h"
 #include "net/curl_api.h"
 
@@ -106,6 +107,7 @@ Status HttpReader::Configure() {
   set(CURLOPT_LOW_SPEED_TIME, opts_.low_speed_time_s);
   set(CURLOPT_FOLLOWLOCATION, opts_.follow_redirects ? 1L : 0L);
   set(CURLOPT_MAXREDIRS, kMaxRedirects);
+  if (rc == CURLE_OK) rc = static_cast<CURLcode>(ApplyTls(e, opts_.tls));
   std::string range = std::to_string(opts_.offset) + "-";
   if (opts_.offset > 0) set(CURLOPT_RANGE, range.c_str());  // "Range: bytes=N-"
   if (rc != CURLE_OK) {
@@ -164,6 +166,10 @@ std::optional<std::string_view> HttpReader::Header(std::string_view name) const 
 void HttpReader::Drive(bool (HttpReader::*ready)() const) {
   const CurlApi& api = t_->easy.api();
   while (!(this->*ready)() && !done_ && !error_) {
+    if (Interrupted()) {
+      error_ = MakeError(Code::kCancelled, "interrupted");
+      break;
+    }
     if (paused_) {  // the callback takes the held-back chunk before this returns
       paused_ = false;
       CURLcode rc = api.easy_pause(t_->easy.get(), CURLPAUSE_CONT);

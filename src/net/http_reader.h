@@ -15,6 +15,7 @@
 
 #include "base/io.h"
 #include "base/result.h"
+#include "net/http.h"
 
 namespace berth::net {
 
@@ -41,8 +42,12 @@ struct HttpOptions {
   // low_speed_time_s seconds while Read() waits (0 seconds: never).
   long low_speed_limit = 1;
   long low_speed_time_s = 60;
-  // Follow up to kMaxRedirects redirects, to http and https URLs only.
+  // Follow up to kMaxRedirects redirects, to http and https URLs only. A
+  // custom Authorization header goes only to the original host (libcurl's
+  // rule since 7.58), so a registry's redirect to a presigned URL elsewhere
+  // works without leaking credentials.
   bool follow_redirects = true;
+  TlsOptions tls{};
 };
 
 // A GET in flight. Not movable: libcurl's callbacks point at it.
@@ -64,8 +69,8 @@ class HttpReader : public Reader {
   // Reads up to buf.size() body bytes; 0 at the end of the body. Errors as
   // Start(), plus Unavailable when the transfer breaks off or stalls (or a 200
   // body ends before the offset) and InvalidArgument when the body grows past
-  // max_body_size; the bytes before the failure are read first. An error
-  // ends the reader: later calls return it again.
+  // max_body_size, and Cancelled on Ctrl-C; the bytes before the failure are
+  // read first. An error ends the reader: later calls return it again.
   Result<size_t> Read(std::span<std::byte> buf) override;
 
   // The final response, valid after Start() succeeded.

@@ -74,6 +74,10 @@ Status BlobWriter::Resume() {
   return Ok();
 }
 
+Result<UniqueFd> BlobWriter::OpenWritten() const {
+  return OpenFile(dir_.Join(kDataName), O_RDONLY, 0);
+}
+
 Status BlobWriter::Write(std::span<const std::byte> data) {
   if (done_) return MakeError(Code::kInternal, "write to a finished blob writer");
   if (failed_) return MakeError(Code::kInternal, "write to a failed blob writer");

@@ -90,6 +90,9 @@ class BlobWriter : public Writer {
   // Bytes already present when this writer was opened (the offset to resume
   // a download from, e.g. with an HTTP Range request).
   int64_t resumed() const { return resumed_; }
+  // The bytes written so far, opened read-only (a pull feeds the resumed
+  // part of a blob to its unpacker before the downloaded rest).
+  Result<UniqueFd> OpenWritten() const;
 
  private:
   friend class ContentStore;

@@ -132,6 +132,7 @@ class Applier {
   DirTimes dir_times_;
   uint64_t bytes_ = 0;  // charged against opts_.limits.max_bytes
   std::vector<std::optional<RootFs>> lowers_;
+  std::optional<std::vector<std::string>> lower_dirs_;  // opts_.lowers, or lowers_fn's answer
 };
 
 // RootPathString's length without building it.
@@ -314,9 +315,12 @@ Status Applier::Hardlink(const RootPath& path, int pfd, archive_entry* e) {
 
 Status Applier::CopyFromLower(const RootPath& target, int pfd, const std::string& base) {
   std::string tname = Quote(RootPathString(target));
-  if (lowers_.empty()) lowers_.resize(opts_.lowers.size());
-  for (size_t i = 0; i < opts_.lowers.size(); i++) {
-    if (!lowers_[i]) lowers_[i] = TRY(RootFs::Open(opts_.lowers[i]));
+  if (!lower_dirs_) {
+    lower_dirs_ = opts_.lowers.empty() && opts_.lowers_fn ? TRY(opts_.lowers_fn()) : opts_.lowers;
+    lowers_.resize(lower_dirs_->size());
+  }
+  for (size_t i = 0; i < lower_dirs_->size(); i++) {
+    if (!lowers_[i]) lowers_[i] = TRY(RootFs::Open((*lower_dirs_)[i]));
     RootPath tparent(target.begin(), target.end() - 1);
     auto dir = lowers_[i]->OpenDir(tparent, /*create=*/false);
     if (!dir.ok()) continue;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,10 @@ struct ApplyOptions {
   // Lower snapshot dirs, topmost first: a hardlink whose target is not in this
   // layer is satisfied by copying the target from the first lower that has it.
   std::vector<std::string> lowers{};
+  // When lowers is empty: called the first time a lower is needed, to get
+  // them late (a parallel pull unpacks a layer before its parent is done;
+  // this waits for the parent). Unset: no lowers.
+  std::function<Result<std::vector<std::string>>()> lowers_fn{};
   // chown entries to the tar's uid/gid (berth runs as root).
   bool same_owner = true;
   ApplyLimits limits{};

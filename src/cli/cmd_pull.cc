@@ -1,0 +1,127 @@
+// `berth pull [OPTIONS] NAME[:TAG|@DIGEST]`: Docker's pull, its flags and its
+// output (layer rows, "Digest:", "Status:", the full reference).
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/output.h"
+#include "image/pull.h"
+#include "oci/platform.h"
+#include "reference/reference.h"
+#include "registry/client.h"
+
+namespace berth::cli {
+
+namespace {
+
+// Layer rows as plain lines, one per state change (terminal display: see
+// progress.h once it lands).
+struct PlainRows {
+  std::mutex mu;
+  std::map<std::string, std::string> last;
+  void Update(const std::string& id, const std::string& status) {
+    std::lock_guard lock(mu);
+    auto& prev = last[id];
+    if (prev == status) return;
+    prev = status;
+    std::printf("%s: %s\n", id.c_str(), status.c_str());
+    std::fflush(stdout);
+  }
+};
+
+int PullOne(Context& ctx, const Reference& ref, image::PullOptions opts, bool quiet, bool all_tags_mode) {
+  PlainRows rows;
+  if (!quiet) {
+    opts.progress.message = [](const std::string& line) {
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    };
+    opts.progress.update = [&rows](const std::string& id, const std::string& status, int64_t, int64_t) {
+      rows.Update(id, status);
+    };
+  }
+  opts.progress.warn = [](const std::string& w) { std::fprintf(stderr, "Warning: %s\n", w.c_str()); };
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(store.error());
+  auto res = image::Pull(**store, ref, opts);
+  if (!res.ok()) {
+    int status = Fail(res.error());
+    ctx.CollectGarbage(false);
+    return status;
+  }
+  if (!quiet) {
+    std::printf("Digest: %s\n", res->digest.str().c_str());
+    if (!all_tags_mode) {
+      std::printf("Status: %s for %s\n", res->updated ? "Downloaded newer image" : "Image is up to date",
+                  ref.FamiliarString().c_str());
+    }
+  }
+  if (!all_tags_mode) std::printf("%s\n", ref.String().c_str());
+  ctx.CollectGarbage(false);
+  return 0;
+}
+
+}  // namespace
+
+int CmdPull(Context& ctx, const std::vector<std::string>& args) {
+  FlagSet fs(ctx.command_path(), "pull [OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry");
+  fs.SetAliases({"berth image pull", "berth pull"});
+  bool* all = fs.Bool("all-tags", 'a', false, "Download all tagged images in the repository");
+  bool* quiet = fs.Bool("quiet", 'q', false, "Suppress verbose output");
+  std::string* platform = fs.String("platform", 0, "", "Set platform if server is multi-platform capable");
+  int64_t* jobs = fs.Int("max-concurrent-downloads", 0, image::kDefaultConcurrentDownloads,
+                         "Maximum number of layers downloaded at once");
+  fs.Bool("disable-content-trust", 0, true, "Skip image verification (always: berth verifies digests)");
+  int exit = 0;
+  if (!ParseFlags(fs, args, &exit)) return exit;
+  if (fs.args().size() != 1) return ArgCountError(fs, "requires exactly 1 argument");
+
+  auto parsed = ParseNormalizedNamed(fs.args()[0]);
+  if (!parsed.ok()) return Fail("Error: " + parsed.error().message);
+  Reference ref = *parsed;
+  if (*all && (ref.HasTag() || ref.HasDigest())) {
+    return Fail("Error: tag can't be used with --all-tags/-a");
+  }
+  image::PullOptions opts;
+  if (!platform->empty()) {
+    auto p = ParsePlatform(*platform);
+    if (!p.ok()) return Fail(p.error());
+    opts.platform = NormalizePlatform(*p);
+  }
+  if (*jobs < 1) return Fail("Error: --max-concurrent-downloads must be at least 1");
+  opts.max_concurrent = static_cast<int>(std::min<int64_t>(*jobs, 64));
+  auto config = ctx.RegistryConfig();
+  if (!config.ok()) return Fail(config.error());
+  opts.config = *config;
+  opts.client = ctx.ClientOptions();
+
+  if (!*all) {
+    if (!ref.HasTag() && !ref.HasDigest()) {
+      if (!*quiet) std::printf("Using default tag: latest\n");
+      ref = WithDefaultTag(ref);
+    }
+    return PullOne(ctx, ref, opts, *quiet, false);
+  }
+  // -a: every tag of the repository, one after the other.
+  auto endpoints = registry::EndpointsFor(opts.config, ref.domain, false);
+  if (!endpoints.ok()) return Fail(endpoints.error());
+  auto reg = registry::Registry::Open(endpoints->back(), opts.client);
+  if (!reg.ok()) return Fail(reg.error());
+  registry::Repository repo(**reg, ref.path, "pull");
+  auto tags = repo.Tags();
+  if (!tags.ok()) return Fail(tags.error());
+  for (const std::string& t : *tags) {
+    Reference tagged = ref;
+    tagged.tag = t;
+    if (int rc = PullOne(ctx, tagged, opts, *quiet, true); rc != 0) return rc;
+  }
+  if (!*quiet) std::printf("Status: Downloaded newer image for %s\n", ref.FamiliarName().c_str());
+  std::printf("%s\n", ref.Name().c_str());
+  return 0;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,91 @@
+// Exchange: one HTTP request whose response body is small enough to hold in
+// memory (registry manifests, tokens, upload sessions, search results), with
+// a request body from memory or streamed from a Reader (a blob upload).
+// TlsOptions is shared with HttpReader, which streams large GET bodies.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/io.h"
+#include "base/result.h"
+
+namespace berth::net {
+
+class CurlEasy;
+
+struct TlsOptions {
+  // Verify the server's certificate chain and name. Off only for registries
+  // the user marked insecure or loopback ones without a configured CA.
+  bool verify = true;
+  // A PEM file of CA certificates to trust instead of the system store
+  // (libcurl's CAINFO), e.g. certs.d/<host>/ca.crt.
+  std::string ca_file{};
+  // PEM text of CA certificates to trust instead (wins over ca_file): the
+  // system bundle plus a certs.d directory's *.crt, as Docker trusts them.
+  std::string ca_pem{};
+  // A client certificate and its key (PEM), both or neither.
+  std::string client_cert{};
+  std::string client_key{};
+};
+
+struct Request {
+  std::string method = "GET";  // GET HEAD POST PUT PATCH DELETE
+  std::string url;
+  std::vector<std::string> headers{};  // "Name: value"
+  // The request body: body_reader when set (body_size bytes; -1: unknown,
+  // sent chunked), else body (sent when non-empty, or for POST/PUT/PATCH).
+  std::string body{};
+  Reader* body_reader = nullptr;
+  int64_t body_size = -1;
+  // Response bodies longer than this fail with InvalidArgument.
+  int64_t max_response = 1 << 20;
+  bool follow_redirects = false;
+  TlsOptions tls{};
+  long connect_timeout_s = 30;
+  // The transfer fails once under 1 byte/s moves for this long.
+  long low_speed_time_s = 60;
+  // Called as request body bytes go out (total sent so far).
+  std::function<void(int64_t)> on_upload{};
+};
+
+struct Response {
+  long status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // final response, lower-case names
+  std::string body;
+  std::string url;  // the effective URL (after redirects)
+
+  // The first value of header name (any case).
+  std::optional<std::string_view> Header(std::string_view name) const;
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+// What kind of transport failure an Exchange met.
+enum class Failure {
+  kNone,
+  kConnect,  // no connection (refused, unreachable, name not resolved)
+  kTls,      // the TLS handshake or the certificate (a plain-HTTP server answering https:// too)
+  kOther,    // timeouts, broken transfers, ...
+};
+
+// Performs the request. Any HTTP status is a result, not an error. Errors:
+// Unavailable `<METHOD> "<url>": <libcurl's message>` for connection, TLS and
+// timeout failures (*failure, when given, says which); InvalidArgument when
+// the response body exceeds max_response or the URL is not http(s);
+// Cancelled when interrupted (Ctrl-C); the body reader's own error when it
+// fails.
+Result<Response> Exchange(const Request& request, Failure* failure = nullptr);
+
+// Classifies a libcurl result code.
+Failure FailureOf(int curl_code);
+
+// Sets the TLS options on a libcurl easy handle (shared with HttpReader).
+// Returns the first CURLcode that failed, CURLE_OK (0) when all took.
+int ApplyTls(CurlEasy& easy, const TlsOptions& tls);
+
+}  // namespace berth::net
