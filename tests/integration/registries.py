@@ -53,11 +53,13 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+DOCKER_FOREIGN_LAYER = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+OCI_FOREIGN_LAYER = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
 MEDIA = {
-    "docker": {"manifest": DOCKER_MANIFEST, "index": DOCKER_LIST,
-               "config": DOCKER_CONFIG, "layer": DOCKER_LAYER},
-    "oci": {"manifest": OCI_MANIFEST, "index": OCI_INDEX,
-            "config": OCI_CONFIG, "layer": OCI_LAYER},
+    "docker": {"manifest": DOCKER_MANIFEST, "index": DOCKER_LIST, "config": DOCKER_CONFIG,
+               "layer": DOCKER_LAYER, "foreign": DOCKER_FOREIGN_LAYER},
+    "oci": {"manifest": OCI_MANIFEST, "index": OCI_INDEX, "config": OCI_CONFIG,
+            "layer": OCI_LAYER, "foreign": OCI_FOREIGN_LAYER},
 }
 ALL_MANIFESTS = ", ".join([DOCKER_MANIFEST, DOCKER_LIST, OCI_MANIFEST, OCI_INDEX])
 
@@ -174,7 +176,8 @@ class _RecordingServer:
         self.port = self._httpd.server_address[1]
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                        daemon=True)
         self._thread.start()
 
     def stop(self):
@@ -324,30 +327,45 @@ class Registry:
         os.makedirs(self.storage_dir)
         self.log = os.path.join(self.dir, "registry.log")
         self.config = os.path.join(self.dir, "config.yml")
-        self.port = free_port()
-        self.host = f"127.0.0.1:{self.port}"
-        self.url = ("https://" if tls else "http://") + self.host
         self.ca_cert = None
         self.token_server = None
         self.proc = None
         self._env = dict(os.environ)
         try:
             self._write_config(proxy_remote, proxy_credentials, anonymous_pull)
-            self.start()
+            for attempt in range(3):  # another process may take the free port first
+                self._use_port(free_port())
+                try:
+                    self.start()
+                    break
+                except RuntimeError:
+                    if attempt == 2 or "address already in use" not in self.log_text():
+                        raise
         except BaseException:
             self.stop()
             raise
+
+    def _use_port(self, port):
+        self.port = port
+        self.host = f"127.0.0.1:{port}"
+        self.url = ("https://" if self.tls else "http://") + self.host
+        with open(self.config) as f:
+            text = f.read()
+        with open(self.config, "w") as f:
+            f.write(re.sub(r"(?m)^  addr: .*$", f"  addr: {self.host}", text))
 
     # -- setup
 
     def _write_config(self, proxy_remote, proxy_credentials, anonymous_pull):
         lines = ["version: 0.1",
+                 # Foreign layers: 2.8 refuses every `urls` entry unless allowed.
+                 "validation:", "  manifests:", "    urls:", "      allow: ['^https?://']",
                  "log:", "  level: info", "  formatter: text",
                  "storage:",
                  "  filesystem:", f"    rootdirectory: {self.storage_dir}",
                  "  delete:", "    enabled: true",
                  "  maintenance:", "    uploadpurging:", "      enabled: false",
-                 "http:", f"  addr: {self.host}", "  secret: berth-test-secret",
+                 "http:", "  addr: 127.0.0.1:0", "  secret: berth-test-secret",
                  "  headers:", "    X-Content-Type-Options: [nosniff]"]
         if self.tls:
             self.ca_cert, ca_key = make_ca(self.dir)
@@ -527,6 +545,117 @@ class HubSearch(_RecordingServer):
             "results": hits[start:start + limit]})
 
 
+class FileServer(_RecordingServer):
+    """A foreign host: serves files {path: bytes} (GET, HEAD, and one
+    `Range: bytes=A-[B]` per request, answered 206) and records every request,
+    so tests can prove what reached it (no Authorization header, a Range).
+    Unknown paths get 404. .url + path is a file's address."""
+
+    def __init__(self, files=None):
+        self.files = dict(files or {})
+        super().__init__()
+
+    def handle(self, req):
+        data = self.files.get(req["path"])
+        if data is None or req["method"] not in ("GET", "HEAD"):
+            return 404, {}, b""
+        m = re.fullmatch(r"bytes=(\d+)-(\d*)", req["headers"].get("range", ""))
+        if not m:
+            return 200, {"Content-Type": "application/octet-stream"}, data
+        start = int(m.group(1))
+        end = min(int(m.group(2)) if m.group(2) else len(data) - 1, len(data) - 1)
+        if start > end:
+            return 416, {"Content-Range": f"bytes */{len(data)}"}, b""
+        return 206, {"Content-Type": "application/octet-stream",
+                     "Content-Range": f"bytes {start}-{end}/{len(data)}"}, data[start:end + 1]
+
+
+class Throttle:
+    """A TCP forwarder on 127.0.0.1 to target (a Registry or "host:port")
+    that sends the target's replies at most `rate` bytes per second per
+    connection (None: full speed; may be changed while running).
+
+    On loopback a registry sends a layer faster than a test can kill it; through
+    a Throttle a pull takes long enough to be killed in the middle (kill the
+    Registry behind it: the forwarder then drops the client too) or to watch
+    its progress display. The target's own socket buffers still hold up to
+    ~4 MB when it dies, so a layer meant to be cut must be larger (8 MB or
+    more: random_layer). TLS passes through untouched. .host, .url (scheme of
+    the target), stop(); a context manager.
+    """
+
+    CHUNK = 16 << 10
+
+    def __init__(self, target, rate):
+        if isinstance(target, Registry):
+            self.target, scheme = target.host, target.url.split(":", 1)[0]
+        else:
+            self.target, scheme = target, "http"
+        self.rate = rate
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.host = f"127.0.0.1:{self.port}"
+        self.url = f"{scheme}://{self.host}"
+        self._conns = []
+        self._stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self._stopped:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                host, port = self.target.rsplit(":", 1)
+                upstream = socket.socket()
+                # A small window, so that little of a reply sits in this
+                # forwarder's buffers when the target dies.
+                upstream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)
+                upstream.connect((host, int(port)))
+            except OSError:
+                upstream.close()
+                client.close()
+                continue
+            upstream.settimeout(None)
+            self._conns += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+
+    def _pump(self, src, dst, throttled):
+        """Copies src to dst until src ends (passed on as a half-close) or
+        fails (both sockets dropped, as a crash looks to the client)."""
+        sent, began = 0, time.monotonic()
+        how = socket.SHUT_WR
+        try:
+            while data := src.recv(self.CHUNK):
+                dst.sendall(data)
+                sent += len(data)
+                if throttled and self.rate:
+                    ahead = sent / self.rate - (time.monotonic() - began)
+                    if ahead > 0:
+                        time.sleep(ahead)
+        except OSError:
+            how = socket.SHUT_RDWR
+        for sock in (dst,) if how == socket.SHUT_WR else (src, dst):
+            try:
+                sock.shutdown(how)
+            except OSError:
+                pass
+
+    def stop(self):
+        self._stopped = True
+        self._listener.close()
+        for sock in self._conns:
+            sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 # ------------------------------------------------------------------ HTTP client
 
 def http_request(method, url, body=None, headers=None, cafile=None, timeout=30):
@@ -686,19 +815,23 @@ def image_config(diff_ids, os_name="linux", arch=None, variant=None, cmd=("sh",)
 
 
 def push_image(registry, repo, tag, layers, config=None, auth=None, media="docker",
-               platform=None):
+               platform=None, foreign_urls=None):
     """Pushes an image built from uncompressed layer tars (bytes) to registry
-    (a Registry fixture or base URL) as repo:tag.
+    (a Registry fixture, base URL or RegistryClient) as repo:tag.
 
     Layers are gzipped deterministically (gzip_layer). config: bytes, a dict
     (serialized as given) or None for image_config(diff ids, platform).
     platform: "os/arch[/variant]" for the generated config (default
     linux/<this machine>). media: "docker" (schema2) or "oci". auth: (user,
-    password). Returns {"digest" (manifest), "manifest" (bytes), "media_type",
-    "size", "config_digest" (the image ID), "config" (bytes), "layers"
-    (compressed digests), "layer_blobs" (gzip bytes), "diff_ids"}.
+    password). foreign_urls: {layer index: [url, ...]} makes those layers
+    foreign (non-distributable): listed with `urls` and a foreign media type,
+    never uploaded (serve their "layer_blobs" yourself, e.g. with FileServer).
+    Returns {"digest" (manifest), "manifest" (bytes), "media_type", "size",
+    "config_digest" (the image ID), "config" (bytes), "layers" (compressed
+    digests), "layer_blobs" (gzip bytes), "diff_ids"}.
     """
     types = MEDIA[media]
+    foreign_urls = foreign_urls or {}
     client = registry if isinstance(registry, RegistryClient) else RegistryClient(registry, auth)
     blobs = [gzip_layer(t) for t in layers]
     diff_ids = [sha256_digest(t) for t in layers]
@@ -708,18 +841,26 @@ def push_image(registry, repo, tag, layers, config=None, auth=None, media="docke
         config = image_config(diff_ids, os_name, arch, variant)
     elif isinstance(config, dict):
         config = json.dumps(config).encode()
-    layer_digests = [client.push_blob(repo, b) for b in blobs]
+    descriptors = []
+    for i, blob in enumerate(blobs):
+        d = {"mediaType": types["layer"], "size": len(blob)}
+        if i in foreign_urls:
+            d.update(mediaType=types["foreign"], digest=sha256_digest(blob),
+                     urls=list(foreign_urls[i]))
+        else:
+            d["digest"] = client.push_blob(repo, blob)
+        descriptors.append(d)
     config_digest = client.push_blob(repo, config)
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": types["manifest"],
         "config": {"mediaType": types["config"], "size": len(config), "digest": config_digest},
-        "layers": [{"mediaType": types["layer"], "size": len(b), "digest": d}
-                   for b, d in zip(blobs, layer_digests)],
+        "layers": descriptors,
     }, indent=3).encode()
     digest = client.put_manifest(repo, tag, manifest, types["manifest"])
     return {"digest": digest, "manifest": manifest, "media_type": types["manifest"],
             "size": len(manifest), "config_digest": config_digest, "config": config,
-            "layers": layer_digests, "layer_blobs": blobs, "diff_ids": diff_ids}
+            "layers": [d["digest"] for d in descriptors], "layer_blobs": blobs,
+            "diff_ids": diff_ids}
 
 
 def push_index(registry, repo, tag, manifests, auth=None, media="oci"):

@@ -7,11 +7,14 @@ digest is recomputed; wrong credentials get 401; the real registry accepts the
 token server's JWTs and refuses a forged one; TLS verifies with the fixture's
 CA and fails without it; the pull-through mirror serves the upstream's image;
 HubSearch answers like Docker Hub; a killed registry restarts on its port with
-its storage.
+its storage, and through a Throttle it can be killed in the middle of a blob;
+a corrupted blob file is served as it is; a foreign layer is left to its own
+host (FileServer).
 """
 import base64
 import gzip
 import hashlib
+import http.client
 import io
 import json
 import os
@@ -19,6 +22,7 @@ import shutil
 import ssl
 import tarfile
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.parse
@@ -123,6 +127,67 @@ class RegistryFixturesTest(unittest.TestCase):
         reg.start()
         self.assertEqual(reg.port, port)
         self.assert_image(reg.url, "test/busybox", "latest", img)
+
+    def test_corrupted_blob_is_served_as_is(self):
+        reg = self.registry()
+        img = R.push_image(reg, "test/busybox", "latest", self.layers)
+        path = reg.blob_path(img["layers"][1])
+        with open(path, "r+b") as f:
+            data = bytearray(f.read())
+            data[len(data) // 2] ^= 0xFF
+            f.seek(0)
+            f.write(data)
+        st, _, body = fetch(f"{reg.url}/v2/test/busybox/blobs/{img['layers'][1]}")
+        self.assertEqual((st, body), (200, bytes(data)))
+        self.assertNotEqual(sha(body), img["layers"][1])
+
+    def test_throttle_and_kill_mid_transfer(self):
+        reg = self.registry()
+        img = R.push_image(reg, "big/one", "v1", [R.random_layer(12 << 20, seed=7)])
+        blob = f"/v2/big/one/blobs/{img['layers'][0]}"
+        with R.Throttle(reg, 2 << 20) as slow:
+            self.assertEqual(slow.url, "http://" + slow.host)
+            conn = http.client.HTTPConnection("127.0.0.1", slow.port, timeout=30)
+            conn.request("GET", blob)
+            resp = conn.getresponse()
+            total = int(resp.getheader("Content-Length"))
+            began = time.monotonic()
+            first = resp.read(1 << 20)
+            self.assertGreater(time.monotonic() - began, 0.3)  # ~0.5 s at 2 MB/s
+            reg.kill()
+            slow.rate = None
+            with self.assertRaises(http.client.IncompleteRead) as cm:
+                resp.read()
+            self.assertLess(len(first) + len(cm.exception.partial), total)
+            conn.close()
+            reg.start()
+            st, _, body = fetch(slow.url + blob)
+            self.assertEqual((st, sha(body)), (200, img["layers"][0]))
+
+    def test_foreign_layer_and_file_server(self):
+        reg = self.registry(auth="htpasswd")
+        with R.FileServer() as files:
+            url = files.url + "/layers/extra.tar.gz"
+            img = R.push_image(reg, "win/app", "v1", self.layers, auth=reg.credentials,
+                               foreign_urls={1: [url]})
+            files.files["/layers/extra.tar.gz"] = img["layer_blobs"][1]
+            auth = {"Authorization": basic(*reg.credentials)}
+            st, _, body = fetch(f"{reg.url}/v2/win/app/manifests/v1",
+                                dict(auth, Accept=R.DOCKER_MANIFEST))
+            layer = json.loads(body)["layers"][1]
+            self.assertEqual((st, layer["mediaType"], layer["urls"], layer["digest"]),
+                             (200, R.DOCKER_FOREIGN_LAYER, [url], img["layers"][1]))
+            self.assertEqual(fetch(f"{reg.url}/v2/win/app/blobs/{layer['digest']}", auth)[0],
+                             404)
+            st, _, body = fetch(url)
+            self.assertEqual((st, sha(body)), (200, layer["digest"]))
+            st, rh, body = fetch(url, {"Range": "bytes=10-"})
+            self.assertEqual((st, body), (206, img["layer_blobs"][1][10:]))
+            self.assertEqual(rh["content-range"], f"bytes 10-{layer['size'] - 1}/{layer['size']}")
+            self.assertEqual(fetch(files.url + "/nope")[0], 404)
+            self.assertEqual([r["headers"].get("range") for r in files.requests],
+                             [None, "bytes=10-", None])
+            self.assertFalse(any("authorization" in r["headers"] for r in files.requests))
 
     def test_push_is_deterministic(self):
         self.assertEqual(R.busybox_layer(), self.layers[0])
