@@ -247,7 +247,7 @@ class TokenServer(_RecordingServer):
         else:
             user, password = self._basic(req["headers"].get("authorization"))
             scopes = req["query"].get("scope", [])
-        if user is not None and self.users.get(user) != password:
+        if user is not None and (user not in self.users or self.users[user] != password):
             return self.json_reply(401, {"details": "incorrect username or password"},
                                    {"WWW-Authenticate": 'Basic realm="berth-test-token"'})
         scopes = [s for joined in scopes for s in joined.split(" ") if s]
@@ -481,11 +481,7 @@ class Registry:
         /etc/docker/certs.d layout); host defaults to .host. Returns the path."""
         if not self.ca_cert:
             raise ValueError("registry has no TLS CA (tls=False)")
-        d = os.path.join(certs_root, host or self.host)
-        os.makedirs(d, exist_ok=True)
-        dest = os.path.join(d, "ca.crt")
-        shutil.copyfile(self.ca_cert, dest)
-        return dest
+        return install_certs_d(certs_root, host or self.host, self.ca_cert)
 
     def client(self, auth=None):
         """A RegistryClient for this registry (auth: (user, password) or None)."""
@@ -515,7 +511,8 @@ class HubSearch(_RecordingServer):
     is_automated (missing fields default to "", 0, False, False). Matches are
     the repos whose name or description contains TERM (case-insensitive), at
     most n (default 25). Every request is kept in .requests. Setting .status
-    to an error code makes every answer fail with it.
+    to an error code makes every answer fail with it. tmpdir is accepted like
+    the other fixtures' but nothing is written there.
     """
 
     def __init__(self, tmpdir=None, repos=()):
