@@ -140,7 +140,7 @@ Result<PullResult> Pull(store::Store& store, const Reference& ref, const PullOpt
   }
   Manifest manifest = TRY_CTX(Manifest::Parse(doc.bytes), "manifest " + doc.digest.str());
   if (o.progress.message) {
-    o.progress.message(RefText(ref) + ": Pulling from " + Reference{.domain = ref.domain, .path = ref.path}.FamiliarName());
+    o.progress.message(RefText(ref) + ": Pulling from " + ref.path);  // Docker prints the path alone
   }
 
   store::Lease lease = TRY(store.NewLease("pull " + ref.String()));
