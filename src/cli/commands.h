@@ -16,6 +16,7 @@ int CmdImageInspect(Context& ctx, const std::vector<std::string>& args);
 int CmdLoad(Context& ctx, const std::vector<std::string>& args);
 int CmdRmi(Context& ctx, const std::vector<std::string>& args);
 int CmdPull(Context& ctx, const std::vector<std::string>& args);
+int CmdPush(Context& ctx, const std::vector<std::string>& args);
 int CmdPrune(Context& ctx, const std::vector<std::string>& args);
 int CmdSave(Context& ctx, const std::vector<std::string>& args);
 int CmdSystem(Context& ctx, const std::vector<std::string>& args);
