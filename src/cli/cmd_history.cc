@@ -14,16 +14,6 @@ namespace {
 constexpr const char* kDefault =
     "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
 
-// docker/cli's Ellipsis: at most max runes, the last one "…" when cut.
-std::string Ellipsis(const std::string& s, size_t max) {
-  std::vector<size_t> starts;  // byte offset of each rune
-  for (size_t i = 0; i < s.size(); i++) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
-  }
-  if (starts.size() <= max) return s;
-  return s.substr(0, starts[max - 1]) + "…";
-}
-
 std::string Rfc3339Seconds(int64_t ns) { return FormatUtc(ns, "%Y-%m-%dT%H:%M:%SZ"); }
 
 }  // namespace

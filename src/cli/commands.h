@@ -18,6 +18,7 @@ int CmdRmi(Context& ctx, const std::vector<std::string>& args);
 int CmdPull(Context& ctx, const std::vector<std::string>& args);
 int CmdPush(Context& ctx, const std::vector<std::string>& args);
 int CmdPrune(Context& ctx, const std::vector<std::string>& args);
+int CmdSearch(Context& ctx, const std::vector<std::string>& args);
 int CmdSave(Context& ctx, const std::vector<std::string>& args);
 int CmdSystem(Context& ctx, const std::vector<std::string>& args);
 int CmdTag(Context& ctx, const std::vector<std::string>& args);

@@ -28,6 +28,7 @@ const CommandInfo kTop[] = {
     {"push", "Upload an image to a registry", CmdPush},
     {"rmi", "Remove one or more images", CmdRmi},
     {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
+    {"search", "Search Docker Hub for images", CmdSearch},
     {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
     {"version", "Show the berth version information", CmdVersion},
 };

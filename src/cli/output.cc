@@ -55,6 +55,15 @@ int TemplateFail(const Error& e) {
   return e.message.starts_with(kParsePrefix) ? 64 : 1;
 }
 
+std::string Ellipsis(const std::string& s, size_t max) {
+  std::vector<size_t> starts;  // byte offset of each rune
+  for (size_t i = 0; i < s.size(); i++) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  if (starts.size() <= max) return s;
+  return s.substr(0, starts[max - 1]) + "…";
+}
+
 void Print(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
 
 }  // namespace berth::cli

@@ -26,6 +26,9 @@ Result<std::string> RenderEach(const std::string& format, const std::vector<Json
 // 64 for a parse error ("template parsing error: ..."), 1 otherwise.
 int TemplateFail(const Error& e);
 
+// docker/cli's Ellipsis: at most max runes, the last one "…" when cut.
+std::string Ellipsis(const std::string& s, size_t max);
+
 // Writes s to stdout in one go.
 void Print(const std::string& s);
 
