@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "image/pull.h"
 #include "oci/platform.h"
 #include "reference/reference.h"
@@ -18,36 +19,17 @@ namespace berth::cli {
 
 namespace {
 
-// Layer rows as plain lines, one per state change (terminal display: see
-// progress.h once it lands).
-struct PlainRows {
-  std::mutex mu;
-  std::map<std::string, std::string> last;
-  void Update(const std::string& id, const std::string& status) {
-    std::lock_guard lock(mu);
-    auto& prev = last[id];
-    if (prev == status) return;
-    prev = status;
-    std::printf("%s: %s\n", id.c_str(), status.c_str());
-    std::fflush(stdout);
-  }
-};
-
 int PullOne(Context& ctx, const Reference& ref, image::PullOptions opts, bool quiet, bool all_tags_mode) {
-  PlainRows rows;
-  if (!quiet) {
-    opts.progress.message = [](const std::string& line) {
-      std::printf("%s\n", line.c_str());
-      std::fflush(stdout);
-    };
-    opts.progress.update = [&rows](const std::string& id, const std::string& status, int64_t, int64_t) {
-      rows.Update(id, status);
-    };
-  }
+  std::fflush(stdout);  // the display writes to the fd directly
+  std::unique_ptr<Progress> display = NewProgress(STDOUT_FILENO, quiet);
+  opts.progress.message = [&display](const std::string& line) { display->Message(line); };
+  opts.progress.update = [&display](const std::string& id, const std::string& status, int64_t cur,
+                                    int64_t total) { display->Update(id, status, cur, total); };
   opts.progress.warn = [](const std::string& w) { std::fprintf(stderr, "Warning: %s\n", w.c_str()); };
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
   auto res = image::Pull(**store, ref, opts);
+  display->Finish();  // rows complete before anything else is printed
   if (!res.ok()) {
     int status = Fail(res.error());
     ctx.CollectGarbage(false);

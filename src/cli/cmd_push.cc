@@ -1,5 +1,7 @@
 // `berth push [OPTIONS] NAME[:TAG]`: Docker's push, its flags and its output
 // ("The push refers to repository [...]", layer rows, "T: digest: D size: N").
+#include <unistd.h>
+
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -7,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "image/push.h"
 #include "image/resolve.h"
 #include "reference/reference.h"
@@ -15,31 +18,14 @@ namespace berth::cli {
 
 namespace {
 
-struct PlainRows {
-  std::mutex mu;
-  std::map<std::string, std::string> last;
-  void Update(const std::string& id, const std::string& status) {
-    std::lock_guard lock(mu);
-    auto& prev = last[id];
-    if (prev == status) return;
-    prev = status;
-    std::printf("%s: %s\n", id.c_str(), status.c_str());
-    std::fflush(stdout);
-  }
-};
-
 int PushOne(Context& ctx, store::Store& store, const Reference& ref, image::PushOptions opts, bool quiet) {
-  PlainRows rows;
-  if (!quiet) {
-    opts.progress.message = [](const std::string& line) {
-      std::printf("%s\n", line.c_str());
-      std::fflush(stdout);
-    };
-    opts.progress.update = [&rows](const std::string& id, const std::string& status, int64_t, int64_t) {
-      rows.Update(id, status);
-    };
-  }
+  std::fflush(stdout);  // the display writes to the fd directly
+  std::unique_ptr<Progress> display = NewProgress(STDOUT_FILENO, quiet);
+  opts.progress.message = [&display](const std::string& line) { display->Message(line); };
+  opts.progress.update = [&display](const std::string& id, const std::string& status, int64_t cur,
+                                    int64_t total) { display->Update(id, status, cur, total); };
   auto res = image::Push(store, ref, opts);
+  display->Finish();  // rows complete before anything else is printed
   if (!res.ok()) {
     int status = Fail(res.error());
     ctx.CollectGarbage(false);
