@@ -56,9 +56,9 @@ struct Request {
 
 struct Response {
   long status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;  // final response, lower-case names
-  std::string body;
-  std::string url;  // the effective URL (after redirects)
+  std::vector<std::pair<std::string, std::string>> headers{};  // final response, lower-case names
+  std::string body{};
+  std::string url{};  // the effective URL (after redirects)
 
   // The first value of header name (any case).
   std::optional<std::string_view> Header(std::string_view name) const;

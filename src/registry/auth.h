@@ -21,9 +21,9 @@ namespace berth::registry {
 
 // Credentials for one registry (Docker's AuthConfig, the parts a client sends).
 struct Credentials {
-  std::string username;
-  std::string password;
-  std::string identity_token;  // an OAuth refresh token (docker login to some registries)
+  std::string username{};
+  std::string password{};
+  std::string identity_token{};  // an OAuth refresh token (docker login to some registries)
   bool empty() const { return username.empty() && password.empty() && identity_token.empty(); }
 };
 
