@@ -126,8 +126,7 @@ Result<pid_t> Spawn(const std::string& path, const std::string& argv0, const std
 }
 
 // Reads fd to its end, at most max bytes, until the deadline.
-Status ReadOutput(int fd, const HelperOptions& opts, Clock::time_point deadline,
-                  std::string& out) {
+Status ReadOutput(int fd, const HelperOptions& opts, Clock::time_point deadline, std::string& out) {
   char buf[16384];
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -169,9 +168,8 @@ struct RunResult {
 
 // Runs `path action` with input on stdin. Errors are the run's own failures
 // (spawn, limits, interrupt), not the helper's exit status.
-Result<RunResult> Run(const std::string& path, const std::string& argv0,
-                      const std::string& action, std::string_view input,
-                      const HelperOptions& opts) {
+Result<RunResult> Run(const std::string& path, const std::string& argv0, const std::string& action,
+                      std::string_view input, const HelperOptions& opts) {
   TRY(CheckInterrupted());
   Clock::time_point deadline = Clock::now() + opts.timeout;
   UniqueFd in = TRY(InputFile(input));
@@ -253,8 +251,8 @@ Result<RunResult> RunAction(const std::string& program, const HelperOptions& opt
   };
   std::optional<std::string> path = FindInPath(program);
   if (!path) {
-    return fail(Code::kNotFound,
-                "exec: " + Quote(program) + ": executable file not found in $PATH", "");
+    return fail(Code::kNotFound, "exec: " + Quote(program) + ": executable file not found in $PATH",
+                "");
   }
   auto run = Run(*path, program, action, input, opts);
   if (!run.ok()) {
@@ -265,15 +263,14 @@ Result<RunResult> RunAction(const std::string& program, const HelperOptions& opt
 }
 
 Error HelperFailed(const std::string& program, std::string_view verb, const RunResult& run) {
-  return MakeError(Code::kUnavailable, "error " + std::string(verb) + " credentials - err: " +
-                                           program + ": " + run.status_text + ", out: `" +
-                                           std::string(Trim(run.out)) + "`");
+  return MakeError(Code::kUnavailable,
+                   "error " + std::string(verb) + " credentials - err: " + program + ": " +
+                       run.status_text + ", out: `" + std::string(Trim(run.out)) + "`");
 }
 
 }  // namespace
 
-Result<std::optional<HelperCredentials>> CredentialHelper::Get(
-    std::string_view server_url) const {
+Result<std::optional<HelperCredentials>> CredentialHelper::Get(std::string_view server_url) const {
   RunResult run = TRY(RunAction(program_, options_, "get", "getting", server_url));
   if (!run.success) {
     if (Trim(run.out) == kNotFoundAnswer) return std::optional<HelperCredentials>();
@@ -282,14 +279,12 @@ Result<std::optional<HelperCredentials>> CredentialHelper::Get(
   auto creds = ParseAnswer(run.out);
   if (!creds.ok()) {
     return MakeError(Code::kInvalidArgument,
-                     "error getting credentials - err: " + program_ + ": " +
-                         creds.error().message);
+                     "error getting credentials - err: " + program_ + ": " + creds.error().message);
   }
   return std::optional<HelperCredentials>(std::move(*creds));
 }
 
-Status CredentialHelper::Store(std::string_view server_url,
-                               const HelperCredentials& creds) const {
+Status CredentialHelper::Store(std::string_view server_url, const HelperCredentials& creds) const {
   Json req = Json::object();
   req["ServerURL"] = std::string(server_url);
   req["Username"] = creds.username;

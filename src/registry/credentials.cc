@@ -107,7 +107,8 @@ Status CheckConfig(const Json& config) {
     for (std::string_view member : kSecretMembers) TRY(entry.String(member, value));
     TRY(entry.String("email", value));
     if (std::string auth = StringOf(*it, "auth"); !auth.empty()) {
-      if (auto up = DecodeAuth(auth); !up.ok()) return up.error().Wrap("auths." + it.key() + ".auth");
+      if (auto up = DecodeAuth(auth); !up.ok())
+        return up.error().Wrap("auths." + it.key() + ".auth");
     }
   }
   return Ok();
@@ -131,8 +132,7 @@ bool ContainsAuth(const Json& config) {
     auto it = config.find(key);
     return it != config.end() && !it->is_null() && !it->empty();
   };
-  return !StringOf(config, "credsStore").empty() || non_empty("credHelpers") ||
-         non_empty("auths");
+  return !StringOf(config, "credsStore").empty() || non_empty("credHelpers") || non_empty("auths");
 }
 
 // Docker's DetectDefaultStore on Linux.
@@ -210,7 +210,8 @@ Status WriteConfig(const std::string& dir, const std::string& path, const Json& 
   AtomicFile file = TRY(AtomicFile::Create(target, "config.json.", 0600));
   if (::fchmod(file.fd(), 0600) != 0) return ErrnoError("chmod " + file.temp_path());
   struct stat old;
-  if (::stat(target.c_str(), &old) == 0 && (old.st_uid != ::geteuid() || old.st_gid != ::getegid())) {
+  if (::stat(target.c_str(), &old) == 0 &&
+      (old.st_uid != ::geteuid() || old.st_gid != ::getegid())) {
     (void)!::fchown(file.fd(), old.st_uid, old.st_gid);
   }
   FdWriter out(file.fd());
@@ -298,7 +299,7 @@ Result<std::optional<AuthConfig>> CredentialStore::Get(std::string_view host) co
       auth = ParseEntry(*it, key);
     } else {
       for (auto e = auths->begin(); e != auths->end(); ++e) {
-        if (ConvertToHostname(e.key()) == key) {
+        if (CredentialKey(e.key()) == key) {
           auth = ParseEntry(*e, e.key());
           break;
         }
@@ -363,15 +364,16 @@ Status CredentialStore::Store(std::string_view host, const AuthConfig& auth) {
 std::vector<std::string> CredentialStore::KeysFor(std::string_view host) const {
   std::string key = CredentialKey(host);
   std::vector<std::string> keys = {key};
-  if (key == kDockerHubCredentialKey) return keys;
   auto add = [&](std::string k) {
     if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(std::move(k));
   };
-  add("http://" + key);
-  add("https://" + key);
+  if (key != kDockerHubCredentialKey) {
+    add("http://" + key);
+    add("https://" + key);
+  }
   if (auto auths = config_.find("auths"); auths != config_.end() && auths->is_object()) {
     for (auto e = auths->begin(); e != auths->end(); ++e) {
-      if (ConvertToHostname(e.key()) == key) add(e.key());
+      if (CredentialKey(e.key()) == key) add(e.key());
     }
   }
   return keys;

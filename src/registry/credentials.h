@@ -79,8 +79,7 @@ class CredentialStore {
   // A missing dir or config.json is an empty config. Errors: a config.json
   // that cannot be read or is malformed, "loading config file <path>: ..."
   // (InvalidArgument for bad content); it is never overwritten.
-  static Result<CredentialStore> Open(std::string config_dir,
-                                      CredentialStoreOptions options = {});
+  static Result<CredentialStore> Open(std::string config_dir, CredentialStoreOptions options = {});
 
   // "<config dir>/config.json".
   const std::string& path() const { return path_; }
@@ -94,10 +93,13 @@ class CredentialStore {
 
   // host's credentials, nullopt when there are none (no entry; an entry
   // without username, password or tokens; a helper that answers "credentials
-  // not found"). In the file an exact key wins, else the first key whose
-  // hostname (ConvertToHostname) is the key, so legacy "https://host/v1/"
-  // entries are found. With a helper, username and secret come from it
-  // (username "<token>": the secret is the identity token).
+  // not found"). In the file an exact key wins, else the first key that
+  // names the same registry (CredentialKey of it equal), so legacy
+  // "https://host/v1/" entries are found, and Docker Hub entries that
+  // `docker login index.docker.io` recorded under that name (Docker itself
+  // misses those). With a helper, username and secret come from it (username
+  // "<token>": the secret is the identity token); when it has none, the
+  // file's entry is used, as Docker does. Safe to call from several threads.
   // Errors: CredentialHelper::Get's.
   Result<std::optional<AuthConfig>> Get(std::string_view host) const;
 
@@ -109,9 +111,10 @@ class CredentialStore {
   // "email") stay. Nothing is written when the file would not change.
   Status Store(std::string_view host, const AuthConfig& auth);
 
-  // Forgets host's credentials, as `docker logout` does: the key, and for a
-  // registry other than Docker Hub also entries recorded under its URL forms
-  // ("https://host", "http://host/", ...). Each is erased through its helper
+  // Forgets host's credentials, as `docker logout` does: the key, for a
+  // registry other than Docker Hub also "http://host" and "https://host", and
+  // any other entry that names the same registry ("https://host/v2/",
+  // "index.docker.io"). Each is erased through its helper
   // (a "not found" answer is fine) and its "auths" entry removed when that
   // succeeded. Returns whether the file had an entry for host (Docker's
   // "Not logged in to <host>" when not). The first error is returned after

@@ -142,9 +142,9 @@ TEST(AuthEncodingTest, RoundTripAndDockerQuirks) {
   }
   EXPECT_EQ(DecodeAuth(EncodeAuth("u", std::string("p\0\0", 3)))->second, "p");
   EXPECT_EQ(DecodeAuth("!!!!").error().code, Code::kInvalidArgument);
-  EXPECT_FALSE(DecodeAuth("dXNlcg").ok());                  // unpadded
-  EXPECT_FALSE(DecodeAuth("bm9jb2xvbg==").ok());            // "nocolon"
-  EXPECT_FALSE(DecodeAuth(EncodeAuth("", "pass")).ok());    // no username
+  EXPECT_FALSE(DecodeAuth("dXNlcg").ok());                // unpadded
+  EXPECT_FALSE(DecodeAuth("bm9jb2xvbg==").ok());          // "nocolon"
+  EXPECT_FALSE(DecodeAuth(EncodeAuth("", "pass")).ok());  // no username
 }
 
 TEST_F(CredentialsTest, MissingConfigIsEmpty) {
@@ -168,10 +168,12 @@ TEST_F(CredentialsTest, ReadsAuthsLikeDocker) {
       "empty.example": {}
     }
   })");
+  EXPECT_EQ(CredentialStore::Open(dir_)->HelperFor("docker.io"), "");
   CredentialStore s = Open();
   auto hub = s.Get("docker.io");
   ASSERT_TRUE(hub.ok() && hub->has_value());
-  EXPECT_EQ(**hub, (AuthConfig{.username = "user", .password = "pass",
+  EXPECT_EQ(**hub, (AuthConfig{.username = "user",
+                               .password = "pass",
                                .server_address = "https://index.docker.io/v1/"}));
   EXPECT_EQ((*s.Get("index.docker.io"))->username, "user");
 
@@ -206,13 +208,14 @@ TEST_F(CredentialsTest, StoreCreatesPrivateDirAndFile) {
   Json j = ConfigJson();
   EXPECT_EQ(j["auths"]["localhost:5000"], Json({{"auth", "dTpw"}}));
   EXPECT_NE(Config().find("\n\t\"auths\": {"), std::string::npos) << Config();  // Docker's tabs
-  EXPECT_EQ(*ListDir(dir_), std::vector<std::string>{"config.json"});  // no temp left
+  EXPECT_EQ(*ListDir(dir_), std::vector<std::string>{"config.json"});           // no temp left
 
   auto again = CredentialStore::Open(dir_);
   ASSERT_TRUE(again.ok());
   auto got = *again->Get("https://localhost:5000/");
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(*got, (AuthConfig{.username = "u", .password = "p", .server_address = "localhost:5000"}));
+  EXPECT_EQ(*got,
+            (AuthConfig{.username = "u", .password = "p", .server_address = "localhost:5000"}));
 }
 
 TEST_F(CredentialsTest, StoreKeepsEveryOtherKeyAndTightensMode) {
@@ -228,17 +231,21 @@ TEST_F(CredentialsTest, StoreKeepsEveryOtherKeyAndTightensMode) {
 })");
   ASSERT_EQ(::chmod((dir_ + "/config.json").c_str(), 0644), 0);
   CredentialStore s = Open();
-  ASSERT_TRUE(s.Store("docker.io", {.username = "new", .password = "secret",
-                                    .identity_token = "idt"}).ok());
+  ASSERT_TRUE(
+      s.Store("docker.io", {.username = "new", .password = "secret", .identity_token = "idt"})
+          .ok());
   EXPECT_EQ(Mode(dir_ + "/config.json"), 0600);
   Json j = ConfigJson();
   EXPECT_EQ(j["psFormat"], "table {{.ID}}");
   EXPECT_EQ(j["proxies"]["default"]["httpProxy"], "http://proxy:3128");
   EXPECT_EQ(j["unknownKey"], Json::parse(R"({"nested": [1, "two", null, true]})"));
-  EXPECT_EQ(j["auths"]["other.example"], Json::parse(R"({"auth": "bzpw", "email": "o@example.com"})"));
+  EXPECT_EQ(j["auths"]["other.example"],
+            Json::parse(R"({"auth": "bzpw", "email": "o@example.com"})"));
   EXPECT_EQ(j["auths"]["docker.io-like"], Json::parse(R"({"x-extra": [1, 2]})"));
-  EXPECT_EQ(j["auths"]["https://index.docker.io/v1/"],
-            Json::parse(R"({"email": "me@example.com", "auth": "bmV3OnNlY3JldA==", "identitytoken": "idt"})"));
+  EXPECT_EQ(
+      j["auths"]["https://index.docker.io/v1/"],
+      Json::parse(
+          R"({"email": "me@example.com", "auth": "bmV3OnNlY3JldA==", "identitytoken": "idt"})"));
   // Key order is the file's.
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
@@ -281,11 +288,10 @@ TEST_F(CredentialsTest, WritesThroughASymlinkedConfig) {
 
 TEST_F(CredentialsTest, MalformedConfigIsAnErrorAndLeftAlone) {
   std::string path = dir_ + "/config.json";
-  for (std::string_view bad : {R"({"auths": {)", R"([1, 2])", R"({"auths": []})",
-                               R"({"auths": {"h": {"auth": "%%%"}}})",
-                               R"({"auths": {"h": {"auth": "bm9jb2xvbg=="}}})",
-                               R"({"auths": {"h": 3}})", R"({"credsStore": 1})",
-                               R"({"credHelpers": {"h": true}})"}) {
+  for (std::string_view bad :
+       {R"({"auths": {)", R"([1, 2])", R"({"auths": []})", R"({"auths": {"h": {"auth": "%%%"}}})",
+        R"({"auths": {"h": {"auth": "bm9jb2xvbg=="}}})", R"({"auths": {"h": 3}})",
+        R"({"credsStore": 1})", R"({"credHelpers": {"h": true}})"}) {
     WriteConfig(bad);
     auto s = CredentialStore::Open(dir_);
     ASSERT_FALSE(s.ok()) << bad;
@@ -334,6 +340,17 @@ TEST_F(CredentialsTest, EraseRemovesTheEntryAndLegacyForms) {
   EXPECT_FALSE(*s.Erase("docker.io"));
 }
 
+TEST_F(CredentialsTest, DockerHubEntriesUnderOtherNamesAreFoundAndErased) {
+  WriteConfig(R"({"auths": {"index.docker.io": {"auth": "aHViOnB3"}, "keep.example": {}}})");
+  CredentialStore s = Open();
+  auto got = *s.Get("docker.io");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->username, "hub");
+  EXPECT_EQ(got->server_address, "index.docker.io");
+  EXPECT_TRUE(*s.Erase("registry-1.docker.io"));
+  EXPECT_EQ(ConfigJson()["auths"], Json::parse(R"({"keep.example": {}})"));
+}
+
 TEST_F(CredentialsTest, CredsStoreRoundTripThroughTheHelper) {
   InstallFake();
   WriteConfig(R"({"credsStore": "fake", "psFormat": "x"})");
@@ -354,8 +371,9 @@ TEST_F(CredentialsTest, CredsStoreRoundTripThroughTheHelper) {
   auto got = CredentialStore::Open(dir_)->Get("localhost:5000");
   ASSERT_TRUE(got.ok()) << got.error().message;
   ASSERT_TRUE(got->has_value());
-  EXPECT_EQ(**got, (AuthConfig{.username = "alice", .password = "s3cret\"x",
-                               .server_address = "localhost:5000"}));
+  EXPECT_EQ(**got,
+            (AuthConfig{
+                .username = "alice", .password = "s3cret\"x", .server_address = "localhost:5000"}));
 
   // Docker Hub: the helper sees Docker's key; an identity token travels as "<token>".
   ASSERT_TRUE(s.Store("docker.io", {.username = "bob", .identity_token = "refresh"}).ok());
@@ -412,11 +430,11 @@ TEST_F(CredentialsTest, HelperFailuresAreErrors) {
   WriteScript("docker-credential-boom", "#!/bin/sh\necho 'keychain is locked'\nexit 3\n");
   WriteScript("docker-credential-garbage", "#!/bin/sh\necho 'not json'\n");
   WriteScript("docker-credential-badtype", "#!/bin/sh\necho '{\"Username\": 5}'\n");
-  WriteScript("docker-credential-flood",
-              "#!/bin/sh\nexec /usr/bin/head -c 2000000 /dev/zero\n");
+  WriteScript("docker-credential-flood", "#!/bin/sh\nexec /usr/bin/head -c 2000000 /dev/zero\n");
   WriteSlowHelper();
-  WriteScript("docker-credential-lower",
-              "#!/bin/sh\necho '{\"serverurl\": \"x\", \"username\": \"lu\", \"secret\": \"ls\"}'\n");
+  WriteScript(
+      "docker-credential-lower",
+      "#!/bin/sh\necho '{\"serverurl\": \"x\", \"username\": \"lu\", \"secret\": \"ls\"}'\n");
   WriteConfig(R"({"credHelpers": {"boom": "boom", "garbage": "garbage", "badtype": "badtype",
       "flood": "flood", "slow": "slow", "lower": "lower"}})");
   CredentialStore s = Open();
