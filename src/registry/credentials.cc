@@ -107,8 +107,9 @@ Status CheckConfig(const Json& config) {
     for (std::string_view member : kSecretMembers) TRY(entry.String(member, value));
     TRY(entry.String("email", value));
     if (std::string auth = StringOf(*it, "auth"); !auth.empty()) {
-      if (auto up = DecodeAuth(auth); !up.ok())
+      if (auto up = DecodeAuth(auth); !up.ok()) {
         return up.error().Wrap("auths." + it.key() + ".auth");
+      }
     }
   }
   return Ok();
