@@ -22,61 +22,15 @@
 #include "base/file.h"
 #include "base/io.h"
 #include "base/strings.h"
+#include "registry/auth.h"
 
 namespace berth::registry {
 namespace {
-
-constexpr std::string_view kBase64Chars =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // Members of an "auths" entry that hold credentials (Docker's AuthConfig
 // fields other than "email").
 constexpr std::array<std::string_view, 6> kSecretMembers = {
     "auth", "username", "password", "identitytoken", "registrytoken", "serveraddress"};
-
-std::string Base64Encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < in.size(); i += 3) {
-    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
-    out += kBase64Chars[(n >> 18) & 63];
-    out += kBase64Chars[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kBase64Chars[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kBase64Chars[n & 63] : '=';
-  }
-  return out;
-}
-
-// Go's base64.StdEncoding.Decode: padded, '\r' and '\n' ignored.
-std::optional<std::string> Base64Decode(std::string_view in) {
-  std::string s;
-  for (char c : in) {
-    if (c != '\r' && c != '\n') s += c;
-  }
-  if (s.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 4) {
-    uint32_t n = 0;
-    int pad = 0;
-    for (size_t k = 0; k < 4; k++) {
-      char c = s[i + k];
-      size_t v = kBase64Chars.find(c);
-      if (c == '=' && i + 4 == s.size() && k >= 2) {
-        pad++;
-        v = 0;
-      } else if (v == std::string_view::npos || pad > 0) {
-        return std::nullopt;
-      }
-      n = n << 6 | static_cast<uint32_t>(v);
-    }
-    out += static_cast<char>(n >> 16);
-    if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
-    if (pad < 1) out += static_cast<char>(n & 0xff);
-  }
-  return out;
-}
 
 bool IsDockerHub(std::string_view host) {
   return host == "docker.io" || host == "index.docker.io" || host == "registry-1.docker.io";
@@ -244,9 +198,8 @@ std::string EncodeAuth(std::string_view username, std::string_view password) {
 }
 
 Result<std::pair<std::string, std::string>> DecodeAuth(std::string_view auth) {
-  std::optional<std::string> decoded = Base64Decode(auth);
-  if (!decoded) return MakeError(Code::kInvalidArgument, "illegal base64 data");
-  auto cut = Cut(*decoded, ':');
+  std::string decoded = TRY(Base64Decode(auth));
+  auto cut = Cut(decoded, ':');
   if (!cut || cut->first.empty()) {
     return MakeError(Code::kInvalidArgument, "invalid auth configuration file");
   }
@@ -360,6 +313,14 @@ Status CredentialStore::Store(std::string_view host, const AuthConfig& auth) {
     }
     return Ok();
   });
+}
+
+Result<Credentials> CredentialStore::ClientCredentials(std::string_view host) const {
+  std::optional<AuthConfig> auth = TRY(Get(host));
+  if (!auth) return Credentials{};
+  return Credentials{.username = auth->username,
+                     .password = auth->password,
+                     .identity_token = auth->identity_token};
 }
 
 std::vector<std::string> CredentialStore::KeysFor(std::string_view host) const {

@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "oci/json_fields.h"
+#include "registry/auth.h"
 #include "registry/credential_helper.h"
 
 namespace berth::registry {
@@ -48,8 +49,8 @@ std::string CredentialKey(std::string_view registry_host);
 // The "auth" field: base64 of "username:password" ("" when both are empty).
 std::string EncodeAuth(std::string_view username, std::string_view password);
 // Its inverse, as Docker decodes it: the password is cut at the first ':'
-// and stripped of NULs. InvalidArgument for bad base64 or no username
-// ("invalid auth configuration file").
+// and stripped of NULs at its ends. InvalidArgument for bad base64 or no
+// username ("invalid auth configuration file").
 Result<std::pair<std::string, std::string>> DecodeAuth(std::string_view auth);
 
 struct CredentialStoreOptions {
@@ -102,6 +103,10 @@ class CredentialStore {
   // file's entry is used, as Docker does. Safe to call from several threads.
   // Errors: CredentialHelper::Get's.
   Result<std::optional<AuthConfig>> Get(std::string_view host) const;
+
+  // Get's answer as the HTTP client takes it (ClientOptions::credentials):
+  // empty Credentials when there are none. Errors: Get's.
+  Result<Credentials> ClientCredentials(std::string_view host) const;
 
   // Records auth for host (auth.server_address is ignored; the key is
   // CredentialKey(host)). With a helper: `store` through it ("<token>" and

@@ -142,7 +142,6 @@ TEST(AuthEncodingTest, RoundTripAndDockerQuirks) {
   }
   EXPECT_EQ(DecodeAuth(EncodeAuth("u", std::string("p\0\0", 3)))->second, "p");
   EXPECT_EQ(DecodeAuth("!!!!").error().code, Code::kInvalidArgument);
-  EXPECT_FALSE(DecodeAuth("dXNlcg").ok());                // unpadded
   EXPECT_FALSE(DecodeAuth("bm9jb2xvbg==").ok());          // "nocolon"
   EXPECT_FALSE(DecodeAuth(EncodeAuth("", "pass")).ok());  // no username
 }
@@ -198,6 +197,12 @@ TEST_F(CredentialsTest, ReadsAuthsLikeDocker) {
 
   EXPECT_FALSE(s.Get("empty.example")->has_value());
   EXPECT_FALSE(s.Get("other.example")->has_value());
+
+  auto client = s.ClientCredentials("tokens.example");
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ(client->username, "user");
+  EXPECT_EQ(client->identity_token, "refresh");
+  EXPECT_TRUE(s.ClientCredentials("other.example")->empty());
 }
 
 TEST_F(CredentialsTest, StoreCreatesPrivateDirAndFile) {
