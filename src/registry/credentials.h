@@ -111,7 +111,8 @@ class CredentialStore {
   // Records auth for host (auth.server_address is ignored; the key is
   // CredentialKey(host)). With a helper: `store` through it ("<token>" and
   // the identity token when there is one), then an "auths" entry {} like
-  // Docker's. Without: the entry's "auth" (base64 user:password),
+  // Docker's (a registry token is dropped: the protocol has no place for it
+  // and berth writes no secret beside a helper). Without: the entry's "auth" (base64 user:password),
   // "identitytoken" and "registrytoken"; other members of the entry (an old
   // "email") stay. Nothing is written when the file would not change.
   Status Store(std::string_view host, const AuthConfig& auth);
@@ -131,7 +132,7 @@ class CredentialStore {
   // The helper for an exact key ("" for the file).
   std::string HelperForKey(std::string_view key) const;
   CredentialHelper Helper(const std::string& name) const;
-  // The "auths" object's keys whose hostname is host's.
+  // The keys Erase works on for host (its key first).
   std::vector<std::string> KeysFor(std::string_view host) const;
   // Re-reads config.json, applies edit to it, writes it if it changed, and
   // keeps the result as config_.
