@@ -15,6 +15,8 @@ int CmdInspect(Context& ctx, const std::vector<std::string>& args);
 int CmdImageInspect(Context& ctx, const std::vector<std::string>& args);
 int CmdLoad(Context& ctx, const std::vector<std::string>& args);
 int CmdRmi(Context& ctx, const std::vector<std::string>& args);
+int CmdLogin(Context& ctx, const std::vector<std::string>& args);
+int CmdLogout(Context& ctx, const std::vector<std::string>& args);
 int CmdPull(Context& ctx, const std::vector<std::string>& args);
 int CmdPush(Context& ctx, const std::vector<std::string>& args);
 int CmdPrune(Context& ctx, const std::vector<std::string>& args);

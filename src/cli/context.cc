@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "base/file.h"
+#include "registry/credentials.h"
 #include "cli/flags.h"
 #include "image/remove.h"
 
@@ -43,6 +44,11 @@ Result<registry::RegistryConfig> Context::RegistryConfig() const {
 
 registry::ClientOptions Context::ClientOptions() const {
   registry::ClientOptions o = registry::ClientOptionsFromEnv();
+  std::string dir = globals_.config_dir;
+  o.credentials = [dir](std::string_view host) -> Result<registry::Credentials> {
+    auto store = TRY(registry::CredentialStore::Open(dir));
+    return store.ClientCredentials(host);
+  };
   return o;
 }
 

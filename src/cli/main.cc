@@ -24,6 +24,8 @@ const CommandInfo kTop[] = {
     {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
     {"inspect", "Return low-level information on objects", CmdInspect},
     {"load", "Load an image from a tar archive or STDIN", CmdLoad},
+    {"login", "Log in to a registry", CmdLogin},
+    {"logout", "Log out from a registry", CmdLogout},
     {"pull", "Download an image from a registry", CmdPull},
     {"push", "Upload an image to a registry", CmdPush},
     {"rmi", "Remove one or more images", CmdRmi},

@@ -181,6 +181,11 @@ Result<std::string> Authenticator::FetchToken(const std::string& scope) {
     if (!credentials_.username.empty()) req.headers.push_back(BasicAuthorization(credentials_));
   }
   net::Response resp = TRY(net::Exchange(req));
+  if (resp.status == 401 || resp.status == 403) {  // Docker's words: "unauthorized: <why>"
+    std::string why = RegistryErrorText(resp);
+    if (!why.starts_with("unauthorized")) why = "unauthorized: " + why;
+    return MakeError(Code::kUnauthenticated, why + " (token server " + realm + ")");
+  }
   if (!resp.ok()) return ErrorFromResponse(resp, "GET " + Quote(realm));
   auto j = nlohmann::json::parse(resp.body, nullptr, false);
   std::string token;

@@ -193,6 +193,15 @@ Result<std::unique_ptr<Reader>> Registry::OpenStream(const std::string& path, co
   return std::unique_ptr<Reader>(std::move(r));
 }
 
+Status CheckLogin(const Endpoint& endpoint, const Credentials& credentials, const ClientOptions& options) {
+  ClientOptions o = options;
+  o.credentials = [credentials](std::string_view) -> Result<Credentials> { return credentials; };
+  auto reg = TRY(Registry::Open(endpoint, o));
+  auto resp = TRY(reg->Do({.url = "/v2/"}, ""));
+  if (resp.ok()) return Ok();
+  return ErrorFromResponse(resp, "login attempt to " + reg->base() + "/v2/ failed");
+}
+
 Repository::Repository(Registry& registry, std::string name, std::string_view actions)
     : registry_(registry), name_(std::move(name)), scope_(RepositoryScope(name_, actions)) {}
 

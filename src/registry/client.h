@@ -76,6 +76,12 @@ class Registry {
   Authenticator auth_;
 };
 
+// Checks credentials against the registry at endpoint, as `login` does: the
+// /v2/ ping with Basic credentials, or a token fetched with them. Errors:
+// Unauthenticated "unauthorized: ..." when the registry refuses them,
+// Unavailable when it cannot be reached.
+Status CheckLogin(const Endpoint& endpoint, const Credentials& credentials, const ClientOptions& options);
+
 struct FetchedManifest {
   std::string media_type;
   std::string bytes;
