@@ -5,7 +5,9 @@
 set -euo pipefail
 BERTH=$(realpath "${1:?usage: demo.sh PATH/TO/berth}")
 WORK=$(mktemp -d /tmp/berth-demo.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
 ROOT=$WORK/store
 
 step() { printf '\n\033[1m$ berth %s\033[0m\n' "$*"; "$BERTH" --root "$ROOT" "$@"; }
@@ -77,4 +79,59 @@ printf '\n\033[1m$ berth load < top_v2_stdout.tar\033[0m\n'
 step images
 step system check
 
-note "Not in berth yet (their issues come next): pull, push, search, build, run, commit, login."
+note "The registry half: a registry with a password, another as Docker Hub's stand-in, and a mirror of it"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# start_registry NAME PORT [EXTRA YAML]: docker-registry serve on 127.0.0.1:PORT.
+start_registry() {
+  mkdir -p "$WORK/$1"
+  cat > "$WORK/$1/config.yml" <<YAML
+version: 0.1
+storage: {filesystem: {rootdirectory: $WORK/$1/data}, delete: {enabled: true}}
+http: {addr: 127.0.0.1:$2}
+log: {level: error}
+${3:-}
+YAML
+  docker-registry serve "$WORK/$1/config.yml" >"$WORK/$1/log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$2/v2/" && return 0; sleep 0.1; done
+  echo "registry $1 did not start: $(cat "$WORK/$1/log")" >&2; return 1
+}
+SECURE=$(free_port); HUB=$(free_port); MIRROR=$(free_port)
+htpasswd -Bbn demo s3cret > "$WORK/htpasswd"
+start_registry secure "$SECURE" "auth: {htpasswd: {realm: demo, path: $WORK/htpasswd}}"
+start_registry hub "$HUB"
+start_registry mirror "$MIRROR" "proxy: {remoteurl: http://127.0.0.1:$HUB}"
+echo "registry with a password: 127.0.0.1:$SECURE; 'Docker Hub': 127.0.0.1:$HUB; its mirror: 127.0.0.1:$MIRROR"
+export DOCKER_CONFIG=$WORK/docker-config
+
+note "login: checked against the registry, stored 0600 in \$DOCKER_CONFIG/config.json"
+printf '\n\033[1m$ echo s3cret | berth login -u demo --password-stdin 127.0.0.1:%s\033[0m\n' "$SECURE"
+echo s3cret | "$BERTH" --root "$ROOT" login -u demo --password-stdin "127.0.0.1:$SECURE"
+ls -l "$DOCKER_CONFIG/config.json"
+
+note "push: the image goes up; pushed again, nothing is sent"
+step tag sgfoot/top:v2 "127.0.0.1:$SECURE/sgfoot/top:v2"
+step push "127.0.0.1:$SECURE/sgfoot/top:v2"
+step push "127.0.0.1:$SECURE/sgfoot/top:v2"
+
+note "rmi, then pull it back: same IMAGE ID"
+step rmi "127.0.0.1:$SECURE/sgfoot/top:v2" sgfoot/top:v2
+step pull "127.0.0.1:$SECURE/sgfoot/top:v2"
+step images
+
+note "The seed's 'pull busybox' through a mirror: put library/busybox on the Hub stand-in first"
+step tag "127.0.0.1:$SECURE/sgfoot/top:v2" "127.0.0.1:$HUB/library/busybox:latest"
+step push "127.0.0.1:$HUB/library/busybox:latest"
+step rmi "127.0.0.1:$HUB/library/busybox:latest" "127.0.0.1:$SECURE/sgfoot/top:v2"
+step --registry-mirror "http://127.0.0.1:$MIRROR" pull busybox
+step images
+
+note "search: registries without Docker Hub's search API are searched through their catalog"
+step search "127.0.0.1:$HUB/busy"
+step search --list-tags "127.0.0.1:$SECURE/sgfoot/top"
+
+note "logout"
+step logout "127.0.0.1:$SECURE"
+step system check
+
+note "Not in berth yet (their issues come next): build, run, commit."
