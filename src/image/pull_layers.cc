@@ -226,7 +226,8 @@ Status Workers::PullOne(size_t i) {
   ConcatReader joined(partial ? static_cast<Reader&>(*partial) : none, resumed, tee);
   int64_t total = p.blob.size;
   StopReader src(joined, stop_, [this, i, total](int64_t n) {
-    Update(i, n < total ? "Downloading" : "Download complete", n, total);
+    if (n < total) Update(i, "Downloading", n, total);
+    else Update(i, "Download complete");
   });
   Update(i, resumed > 0 ? "Resuming download" : "Downloading", 0, total);
   Status st = Stream(i, src, need_snapshot);
