@@ -22,10 +22,10 @@ inline constexpr std::string_view kDefaultCertsDir = "/etc/docker/certs.d";
 struct RegistryConfig {
   // Mirror base URLs per registry domain ("docker.io" for Docker Hub), tried
   // in order before the registry itself, for pulls only.
-  std::map<std::string, std::vector<std::string>> mirrors;
+  std::map<std::string, std::vector<std::string>> mirrors{};
   // Registries (host[:port]) or CIDR ranges that may be reached over plain
   // HTTP or unverified TLS.
-  std::vector<std::string> insecure;
+  std::vector<std::string> insecure{};
   std::string certs_dir = std::string(kDefaultCertsDir);
 };
 

@@ -18,16 +18,16 @@ namespace berth::registry {
 inline constexpr std::string_view kDockerHubIndex = "https://index.docker.io";
 
 struct SearchResult {
-  std::string name;
-  std::string description;
+  std::string name{};
+  std::string description{};
   int64_t star_count = 0;
   bool is_official = false;
   bool is_automated = false;
 };
 
 struct SearchQuery {
-  std::string index;  // "docker.io" or a registry host
-  std::string term;   // what to look for
+  std::string index{};  // "docker.io" or a registry host
+  std::string term{};   // what to look for
 };
 
 // Splits "127.0.0.1:5000/busy" into that registry and "busy"; a term
