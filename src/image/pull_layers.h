@@ -16,10 +16,10 @@
 namespace berth::image {
 
 struct LayerPlan {
-  Descriptor blob;                   // from the manifest
-  Digest diff_id;                    // from the config
-  Digest chain_id;
-  std::optional<Digest> parent;      // the previous layer's chain id
+  Descriptor blob{};                 // from the manifest
+  Digest diff_id{};                  // from the config
+  Digest chain_id{};
+  std::optional<Digest> parent{};    // the previous layer's chain id
 };
 
 struct PulledLayer {
