@@ -112,6 +112,21 @@ class PushTest(berthtest.BerthTest):
                              capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
 
+    def test_berth_pulls_what_skopeo_pushed(self):
+        if not shutil.which("skopeo"):
+            self.skipTest("skopeo is not installed")
+        image_id = self.import_busybox("local/bb:v1")
+        archive = os.path.join(self.tmp, "bb.tar")
+        self.ok("save", "-o", archive, "local/bb:v1")
+        ref = f"{self.reg.host}/by/skopeo:v1"
+        out = subprocess.run(["skopeo", "copy", "--dest-tls-verify=false", f"docker-archive:{archive}",
+                              f"docker://{ref}"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        other = os.path.join(self.tmp, "other")
+        self.ok("pull", ref, root=other, env=ENV)
+        self.assertEqual(json.loads(self.ok("inspect", ref, root=other).out)[0]["Id"], image_id)
+        berthtest.assert_store_clean(self, other)
+
 
 class SearchTest(berthtest.BerthTest):
     def test_hub_search_table_filters_and_format(self):
