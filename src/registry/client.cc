@@ -134,6 +134,12 @@ Result<std::unique_ptr<Registry>> Registry::Open(const Endpoint& endpoint, const
     if (!resp.ok()) {
       return MakeError(resp.error().code, https_error + "; over http: " + resp.error().message);
     }
+    if (!resp->ok() && resp->status != 401 && resp->status != 404) {
+      // No registry over http either (an https-only server answers 400):
+      // the https failure, a certificate refused, is the story.
+      return MakeError(Code::kUnavailable,
+                       https_error + "; over http: " + ErrorFromResponse(*resp, "").message);
+    }
   }
   if (!resp.ok()) return resp.error();
   if (resp->status == 401) {
