@@ -125,12 +125,12 @@ Result<std::unique_ptr<Registry>> Registry::Open(const Endpoint& endpoint, const
   if (options.credentials) creds = TRY(options.credentials(endpoint.mirror ? endpoint.host : endpoint.domain));
   std::unique_ptr<Registry> r(new Registry(endpoint, options, std::move(creds)));
   net::Failure failure = net::Failure::kNone;
-  auto resp = r->Once(*std::make_unique<net::Request>(net::Request{.url = "/v2/"}), "", &failure);
+  auto resp = r->Ping(&failure);
   if (!resp.ok() && endpoint.insecure && r->base_.starts_with("https://") &&
       failure != net::Failure::kNone && resp.error().code != Code::kCancelled) {
     std::string https_error = resp.error().message;
     r->base_ = "http://" + r->base_.substr(8);
-    resp = r->Once(*std::make_unique<net::Request>(net::Request{.url = "/v2/"}), "", &failure);
+    resp = r->Ping(&failure);
     if (!resp.ok()) {
       return MakeError(resp.error().code, https_error + "; over http: " + resp.error().message);
     }
@@ -149,6 +149,19 @@ Result<std::unique_ptr<Registry>> Registry::Open(const Endpoint& endpoint, const
     return ErrorFromResponse(*resp, "GET " + Quote(r->base_ + "/v2/"));
   }
   return r;
+}
+
+Result<net::Response> Registry::Ping(net::Failure* failure) {
+  for (int attempt = 0;; attempt++) {
+    net::Request req{.url = "/v2/"};
+    auto resp = Once(req, "", failure);
+    // A connection that broke after it was made (reset, cut short) is worth
+    // another try; a refused connection, an unknown host or a TLS failure
+    // is an answer (and the caller may fall back to http, or a mirror to
+    // the registry, at once).
+    if (resp.ok() || *failure != net::Failure::kOther || attempt + 1 >= options_.attempts) return resp;
+    TRY(Backoff(attempt));
+  }
 }
 
 Result<net::Response> Registry::Once(net::Request& req, const std::string& scope, net::Failure* failure) {
