@@ -1,0 +1,353 @@
+"""`berth pull` against the real distribution registry (registries.py).
+
+Docker's output, line for line where it is deterministic: `Using default tag:
+latest`, `T: Pulling from PATH`, one row per layer state, `Digest:`, `Status:`
+and the full reference; the image ID is the pushed config's digest; a second
+pull finds every layer (`Already exists`) and is `up to date`; pulls by digest,
+`-q` and `-a`; Docker's wording for an unknown tag and for a denied pull;
+multi-platform indexes resolved to this machine's platform or --platform;
+token auth with anonymous pulls; TLS with a CA in certs.d (BERTH_CERTS_D), a
+wrong CA refused, an unconfigured loopback registry reached without
+verification. Mirrors are in test_pull_mirrors.py, faults (registry killed,
+corrupt blobs, Ctrl-C, concurrent pulls, huge or schema-1 manifests) in
+test_pull_faults.py.
+"""
+import os
+import re
+import shutil
+import tempfile
+import unittest
+
+import berthtest
+import registries as R
+from berthtest import BerthTest, assert_store_clean, store_listing
+
+# Retries back off from 10 ms, not 200 ms: failures stay fast.
+os.environ["BERTH_REGISTRY_RETRY_DELAY_MS"] = "10"
+
+ROW = re.compile(r"^[0-9a-f]{12}: ")
+DIGEST = re.compile(r"^Digest: (sha256:[0-9a-f]{64})$")
+
+
+def split_output(out):
+    """(header lines, {layer id: [statuses]}, trailer lines) of a plain pull."""
+    head, rows, tail = [], {}, []
+    for line in out.splitlines():
+        if ROW.match(line):
+            lid, status = line.split(": ", 1)
+            rows.setdefault(lid, []).append(status)
+        elif rows or tail:
+            tail.append(line)
+        else:
+            head.append(line)
+    return head, rows, tail
+
+
+def access_log(reg):
+    """The registry's access-log lines: (method, path, status, bytes)."""
+    return [(m.group(1), m.group(2), int(m.group(3)), m.group(4)) for m in re.finditer(
+        r'"(GET|HEAD|PUT|POST|PATCH|DELETE) (\S+) HTTP/[0-9.]+" (\d+) (\S+)', reg.log_text())]
+
+
+def blob_requests(reg, digest=None):
+    return [e for e in access_log(reg) if "/blobs/" in e[1] and e[0] == "GET"
+            and (digest is None or e[1].endswith("/blobs/" + digest))]
+
+
+def short(digest):
+    return digest.split(":", 1)[1][:12]
+
+
+class PullTestBase(BerthTest):
+    """Registries made per test (stopped at cleanup); berth runs with its own
+    empty certs.d so that the machine's /etc/docker/certs.d plays no part."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.layers = [R.busybox_layer(), R.file_layer({"etc/motd": b"hello from berth\n"})]
+
+    def setUp(self):
+        super().setUp()
+        self.certs = os.path.join(self.tmp, "certs.d")
+        os.makedirs(self.certs)
+        self.env = dict(os.environ, BERTH_CERTS_D=self.certs)
+
+    def registry(self, **kw):
+        reg = R.Registry(self.tmp, **kw)
+        self.addCleanup(reg.stop)
+        return reg
+
+    def berth(self, *args, **kw):
+        kw.setdefault("env", self.env)
+        return super().berth(*args, **kw)
+
+    def assert_pulled(self, out, ref, path, tag, img, digest=None, default_tag=False, full=None):
+        """A first pull's output: header, every layer fetched, trailer (full:
+        the last line when it is not ref, e.g. docker.io/library/busybox:latest)."""
+        head, rows, tail = split_output(out)
+        want_head = (["Using default tag: latest"] if default_tag else []) + \
+            [f"{tag}: Pulling from {path}"]
+        self.assertEqual(head, want_head, out)
+        self.assertEqual(sorted(rows), sorted(short(d) for d in img["layers"]), out)
+        for lid, statuses in rows.items():
+            self.assertEqual(statuses[0], "Pulling fs layer", out)
+            self.assertEqual(statuses[-1], "Pull complete", out)
+            self.assertNotIn("Already exists", statuses, out)
+        self.assertEqual(tail, [f"Digest: {digest or img['digest']}",
+                                f"Status: Downloaded newer image for {ref}", full or ref], out)
+
+    def assert_no_image(self):
+        self.assertEqual(self.ok("images", "-a", "-q").out, "")
+        assert_store_clean(self)
+
+
+class PullTest(PullTestBase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmpdir = tempfile.mkdtemp(prefix="berth-pull-", dir=berthtest.TMP_BASE)
+        cls.reg = R.Registry(cls.tmpdir)
+        cls.img = R.push_image(cls.reg, "test/busybox", "latest", cls.layers)
+        cls.name = f"{cls.reg.host}/test/busybox"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.reg.stop()
+        shutil.rmtree(cls.tmpdir, ignore_errors=True)
+
+    def test_pull_by_tag_then_up_to_date(self):
+        ref = self.name + ":latest"
+        r = self.ok("pull", self.name)
+        self.assertEqual(r.err, "")
+        self.assert_pulled(r.out, ref, "test/busybox", "latest", self.img, default_tag=True)
+
+        info = self.inspect(ref)
+        self.assertEqual(info["Id"], self.img["config_digest"])
+        self.assertEqual(info["RepoTags"], [ref])
+        self.assertEqual(info["RepoDigests"], [f"{self.name}@{self.img['digest']}"])
+        self.assertEqual(info["RootFS"]["Layers"], self.img["diff_ids"])
+        self.assertEqual(self.ok("images", "-q", "--no-trunc").out, self.img["config_digest"] + "\n")
+        self.assertRegex(self.ok("images").out.splitlines()[1],
+                         r"^" + re.escape(self.name) + r"\s+latest\s+" +
+                         short(self.img["config_digest"]) + r"\s")
+        self.assertEqual(self.ok("images", "--digests", "--format", "{{.Digest}}").out,
+                         self.img["digest"] + "\n")
+        assert_store_clean(self)
+        self.assertEqual(store_listing(self.root)["ingest"], [])
+
+        blob_gets = len(blob_requests(self.reg))
+        again = self.ok("pull", ref)
+        self.assertEqual(again.err, "")
+        self.assertEqual(again.out.splitlines(), [
+            "latest: Pulling from test/busybox",
+            *[f"{short(d)}: Already exists" for d in self.img["layers"]],
+            f"Digest: {self.img['digest']}",
+            f"Status: Image is up to date for {ref}",
+            ref])
+        # Present layers are not fetched again.
+        self.assertEqual(len(blob_requests(self.reg)), blob_gets)
+        assert_store_clean(self)
+
+    def test_pull_by_digest(self):
+        ref = f"{self.name}@{self.img['digest']}"
+        r = self.ok("pull", ref)
+        self.assert_pulled(r.out, ref, "test/busybox", self.img["digest"], self.img)
+        info = self.inspect(ref)
+        self.assertEqual(info["Id"], self.img["config_digest"])
+        self.assertEqual(info["RepoTags"], [])
+        self.assertEqual(info["RepoDigests"], [ref])
+        assert_store_clean(self)
+        # The same image by tag afterwards: all there, the tag is new.
+        r = self.ok("pull", self.name + ":latest")
+        self.assertIn(f"{short(self.img['layers'][0])}: Already exists", r.out.splitlines())
+        self.assertEqual(r.out.splitlines()[-2:], [
+            f"Status: Downloaded newer image for {self.name}:latest", f"{self.name}:latest"])
+
+    def test_quiet_prints_only_the_reference(self):
+        r = self.ok("pull", "-q", self.name)
+        self.assertEqual((r.out, r.err), (f"{self.name}:latest\n", ""))
+        self.assertEqual(self.inspect(self.name)["Id"], self.img["config_digest"])
+        r = self.ok("pull", "--quiet", f"{self.name}@{self.img['digest']}")
+        self.assertEqual((r.out, r.err), (f"{self.name}@{self.img['digest']}\n", ""))
+        assert_store_clean(self)
+
+    def test_unknown_tag_and_repository(self):
+        r = self.fails("pull", self.name + ":nosuch")
+        self.assertEqual(r.out, "")
+        self.assertEqual(r.err, f"Error: manifest for {self.name}:nosuch not found: "
+                                "manifest unknown: manifest unknown\n")
+        r = self.fails("pull", f"{self.reg.host}/no/such")
+        self.assertEqual(r.out, "Using default tag: latest\n")
+        # distribution answers MANIFEST_UNKNOWN for an unknown repository too.
+        self.assertEqual(r.err, f"Error: manifest for {self.reg.host}/no/such:latest not found: "
+                                "manifest unknown: manifest unknown\n")
+        listing = store_listing(self.root)
+        self.assertEqual(listing, {"blobs/sha256": [], "snapshots": [], "ingest": []})
+        self.assert_no_image()
+
+    def test_all_tags(self):
+        name = f"{self.reg.host}/test/all"
+        imgs = {t: R.push_image(self.reg, "test/all", t, [self.layers[0],
+                                R.file_layer({"etc/tag": t.encode()})]) for t in ("v1", "v2")}
+        r = self.ok("pull", "--all-tags", name)
+        self.assertEqual(r.err, "")
+        lines = r.out.splitlines()
+        self.assertEqual([l for l in lines if "Pulling from" in l],
+                         ["v1: Pulling from test/all", "v2: Pulling from test/all"])
+        self.assertEqual([l for l in lines if l.startswith("Digest: ")],
+                         [f"Digest: {imgs['v1']['digest']}", f"Digest: {imgs['v2']['digest']}"])
+        # The shared first layer is fetched once, then exists.
+        self.assertIn(f"{short(imgs['v2']['layers'][0])}: Already exists", lines)
+        self.assertEqual(lines[-2:], [f"Status: Downloaded newer image for {name}", name])
+        for t, img in imgs.items():
+            self.assertEqual(self.inspect(f"{name}:{t}")["Id"], img["config_digest"])
+        assert_store_clean(self)
+        r = self.fails("pull", "-a", name + ":v1")
+        self.assertEqual(r.err, "Error: tag can't be used with --all-tags/-a\n")
+
+    def test_unknown_digest(self):
+        missing = "sha256:" + "0" * 64
+        r = self.fails("pull", f"{self.name}@{missing}")
+        self.assertEqual(r.err, f"Error: manifest for {self.name}@{missing} not found: "
+                                "manifest unknown: manifest unknown\n")
+        self.assert_no_image()
+
+
+class PullPlatformTest(PullTestBase):
+    """An index (OCI) or manifest list (Docker) resolved to one platform."""
+
+    def setUp(self):
+        super().setUp()
+        self.reg = self.registry()
+        self.host_arch = R.host_arch()
+        self.other_arch = "arm64" if self.host_arch != "arm64" else "amd64"
+        self.native = R.push_image(self.reg, "multi/img", "native", self.layers,
+                                   platform=f"linux/{self.host_arch}")
+        self.other = R.push_image(self.reg, "multi/img", "other", self.layers[:1],
+                                  platform=f"linux/{self.other_arch}")
+        self.name = f"{self.reg.host}/multi/img"
+
+    def push_index(self, tag, media, platforms):
+        return R.push_index(self.reg, "multi/img", tag, platforms, media=media)
+
+    def test_index_resolves_to_this_machine(self):
+        for media in ("oci", "docker"):
+            with self.subTest(media=media):
+                self.root = os.path.join(self.tmp, "root-" + media)  # a fresh store each
+                index = self.push_index(media, media, {
+                    f"linux/{self.other_arch}": self.other,
+                    f"linux/{self.host_arch}": self.native,
+                    "windows/" + self.host_arch: self.other})
+                ref = f"{self.name}:{media}"
+                r = self.ok("pull", ref)
+                # Digest and RepoDigests name the index, as Docker's do.
+                self.assert_pulled(r.out, ref, "multi/img", media, self.native, digest=index["digest"])
+                info = self.inspect(ref)
+                self.assertEqual(info["Id"], self.native["config_digest"])
+                self.assertEqual(info["Architecture"], self.host_arch)
+                self.assertEqual(info["RepoDigests"], [f"{self.name}@{index['digest']}"])
+                assert_store_clean(self)
+
+    def test_platform_flag_picks_another_platform(self):
+        index = self.push_index("both", "oci", {f"linux/{self.host_arch}": self.native,
+                                                f"linux/{self.other_arch}": self.other})
+        ref = f"{self.name}:both"
+        r = self.ok("pull", "--platform", f"linux/{self.other_arch}", ref)
+        self.assert_pulled(r.out, ref, "multi/img", "both", self.other, digest=index["digest"])
+        info = self.inspect(ref)
+        self.assertEqual(info["Id"], self.other["config_digest"])
+        self.assertEqual(info["Architecture"], self.other_arch)
+        # And back to this machine's: the layer it shares already exists.
+        r = self.ok("pull", ref)
+        self.assertIn(f"{short(self.native['layers'][0])}: Already exists", r.out.splitlines())
+        self.assertEqual(self.inspect(ref)["Id"], self.native["config_digest"])
+        assert_store_clean(self)
+
+    def test_no_matching_platform(self):
+        self.push_index("foreign", "oci", {f"linux/{self.other_arch}": self.other,
+                                           "linux/s390x": self.other})
+        r = self.fails("pull", f"{self.name}:foreign")
+        self.assertEqual(r.err, f"Error: no matching manifest for linux/{self.host_arch} "
+                                "in the manifest list entries\n")
+        r = self.fails("pull", "--platform", "linux/riscv64", f"{self.name}:foreign")
+        self.assertEqual(r.err, "Error: no matching manifest for linux/riscv64 "
+                                "in the manifest list entries\n")
+        self.assert_no_image()
+
+
+class PullAuthTest(PullTestBase):
+    def test_token_registry_anonymous_pull(self):
+        reg = self.registry(auth="token", anonymous_pull=True)
+        img = R.push_image(reg, "open/img", "v1", self.layers, auth=reg.credentials)
+        ref = f"{reg.host}/open/img:v1"
+        r = self.ok("pull", ref)
+        self.assert_pulled(r.out, ref, "open/img", "v1", img)
+        self.assertEqual(self.inspect(ref)["Id"], img["config_digest"])
+        # berth asked the token server anonymously, for pull on that repository.
+        anonymous = [access for user, access in reg.token_server.issued if user is None]
+        self.assertIn([{"type": "repository", "name": "open/img", "actions": ["pull"]}], anonymous)
+        assert_store_clean(self)
+
+    def test_token_registry_without_anonymous_pull_is_denied(self):
+        reg = self.registry(auth="token")
+        R.push_image(reg, "closed/img", "v1", self.layers, auth=reg.credentials)
+        r = self.fails("pull", f"{reg.host}/closed/img:v1")
+        self.assertRegex(r.err, r"^Error: pull access denied for " + re.escape(reg.host) +
+                         r"/closed/img, repository does not exist or may require 'docker login': "
+                         r".*(unauthorized|denied|insufficient)")
+        self.assert_no_image()
+
+    def test_htpasswd_registry_without_credentials_is_denied(self):
+        reg = self.registry(auth="htpasswd")
+        R.push_image(reg, "private/img", "v1", self.layers, auth=reg.credentials)
+        r = self.fails("pull", f"{reg.host}/private/img:v1")
+        self.assertEqual(r.out, "")
+        self.assertRegex(r.err, r"^Error: pull access denied for " + re.escape(reg.host) +
+                         r"/private/img, repository does not exist or may require 'docker login': "
+                         r"unauthorized: authentication required\n$")
+        self.assert_no_image()
+
+
+class PullTlsTest(PullTestBase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmpdir = tempfile.mkdtemp(prefix="berth-pull-tls-", dir=berthtest.TMP_BASE)
+        cls.reg = R.Registry(cls.tmpdir, tls=True)
+        cls.img = R.push_image(R.RegistryClient(cls.reg, cafile=cls.reg.ca_cert),
+                               "secure/img", "v1", cls.layers)
+        cls.ref = f"{cls.reg.host}/secure/img:v1"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.reg.stop()
+        shutil.rmtree(cls.tmpdir, ignore_errors=True)
+
+    def test_ca_in_certs_d(self):
+        self.reg.install_certs_d(self.certs)
+        r = self.ok("pull", self.ref)
+        self.assert_pulled(r.out, self.ref, "secure/img", "v1", self.img)
+        self.assertEqual(self.inspect(self.ref)["Id"], self.img["config_digest"])
+        assert_store_clean(self)
+
+    def test_wrong_ca_in_certs_d_is_refused(self):
+        other = os.path.join(self.tmp, "other-ca")
+        os.makedirs(other)
+        wrong_ca, _ = R.make_ca(other)
+        R.install_certs_d(self.certs, self.reg.host, wrong_ca)
+        r = self.fails("pull", self.ref)
+        self.assertEqual(r.out, "")
+        self.assertRegex(r.err, r"^Error: .*(certificate|SSL|TLS)")
+        self.assertIn(self.reg.host, r.err)
+        self.assert_no_image()
+
+    def test_loopback_without_ca_is_not_verified(self):
+        # A loopback registry is insecure (as in Docker): https without
+        # verification when no CA is configured for it.
+        r = self.ok("pull", self.ref)
+        self.assert_pulled(r.out, self.ref, "secure/img", "v1", self.img)
+        assert_store_clean(self)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,282 @@
+"""`berth pull` when things go wrong, against the real registry.
+
+The registry killed in the middle of a layer (through a Throttle, so the
+download is really in flight): a clear one-line error, no image, a consistent
+store, the partial blob kept; the registry back, the next pull resumes it with
+a Range request (the registry's access log shows the 206) and completes. The
+same for Ctrl-C (exit 130). A blob corrupted inside the registry's storage: a
+digest-mismatch error and nothing committed. Two pulls of one image into one
+store at once: both succeed, each blob fetched once. A manifest (or config)
+over 4 MiB is refused, and so is a schema-1 manifest.
+"""
+import http.server
+import os
+import signal
+import subprocess
+import threading
+import time
+import unittest
+
+import berthtest
+import registries as R
+from berthtest import assert_store_clean, store_problems
+from test_pull import PullTestBase, blob_requests, short, split_output
+
+
+def default_signals():
+    """In the child before exec: a shell that started ctest in the background
+    may have left SIGINT ignored, and berth keeps an ignored signal ignored."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def partial_blobs(root):
+    """{digest hex: bytes} of the partial downloads in the store's keyed
+    ingest dirs (ingest/<hex>/data; snapshot staging dirs are not counted)."""
+    out = {}
+    top = os.path.join(root, "ingest")
+    for name in os.listdir(top) if os.path.isdir(top) else []:
+        try:
+            out[name] = os.path.getsize(os.path.join(top, name, "data"))
+        except OSError:
+            pass
+    return out
+
+
+def partial_bytes(root):
+    return sum(partial_blobs(root).values())
+
+
+class PullFaultTest(PullTestBase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Incompressible, so the gzip blob is as big as the layer: big enough
+        # that a Throttle keeps it in flight for seconds.
+        cls.big_layer = R.random_layer(12 << 20, seed=11)
+
+    def start_pull(self, ref, *flags):
+        proc = subprocess.Popen([berthtest.BERTH, "--root", self.root, *flags, "pull", ref],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
+                                preexec_fn=default_signals)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        return proc
+
+    def wait_for_ingest(self, proc, at_least):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if partial_bytes(self.root) >= at_least:
+                return
+            if proc.poll() is not None:
+                self.fail(f"berth ended early: {proc.returncode} {proc.communicate()}")
+            time.sleep(0.02)
+        self.fail("the download never reached ingest/")
+
+    def finish(self, proc, timeout=30):
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            self.fail(f"berth still running after {timeout} s")
+        berthtest.check_sanitizer_report(err)
+        return proc.returncode, out.decode(), err.decode()
+
+    def assert_nothing_committed(self):
+        self.assertEqual(store_problems(self.root), [])
+        self.assertEqual(self.ok("images", "-a", "-q").out, "")
+        assert_store_clean(self)
+
+    def assert_resumed(self, reg, img, ref, kept):
+        """The next pull at full speed: completes, resuming the big layer
+        with a Range from where the kept partial blob (kept bytes) ends."""
+        big = img["layers"][-1]
+        r = self.berth("pull", ref)
+        self.assertEqual(r.code, 0, f"{r}\nregistry log:\n{reg.log_text()[-3000:]}")
+        _, rows, tail = split_output(r.out)
+        self.assertIn("Resuming download", rows[short(big)], r.out)
+        self.assertEqual(rows[short(big)][-1], "Pull complete", r.out)
+        self.assertEqual(tail[-2:], [f"Status: Downloaded newer image for {ref}", ref])
+        self.assertEqual(self.inspect(ref)["Id"], img["config_digest"])
+        # The registry's access log: one GET of the blob answered 206 (Partial
+        # Content) with less than the whole blob. (The interrupted GET, a 200,
+        # may be logged before or after it: the registry logs a request when
+        # it gives up sending.)
+        partial = [e for e in blob_requests(reg, big) if e[2] == 206]
+        self.assertEqual(len(partial), 1, blob_requests(reg, big))
+        self.assertEqual(int(partial[0][3]), len(img["layer_blobs"][-1]) - kept)
+        assert_store_clean(self)
+        self.assertEqual(partial_bytes(self.root), 0)
+
+    def test_registry_killed_mid_pull_then_resumed(self):
+        reg = self.registry()
+        img = R.push_image(reg, "big/one", "v1", [self.layers[1], self.big_layer])
+        with R.Throttle(reg, 2 << 20) as slow:
+            ref = f"{slow.host}/big/one:v1"
+            proc = self.start_pull(ref)
+            self.wait_for_ingest(proc, 1 << 20)
+            reg.kill()
+            code, out, err = self.finish(proc)
+            self.assertEqual(code, 1, (out, err))
+            self.assertEqual(err.count("\n"), 1, err)
+            self.assertRegex(err, r"^Error: .*" + short(img["layers"][-1]))
+            self.assertNotIn("Pull complete", [l.split(": ", 1)[-1] for l in out.splitlines()
+                                               if l.startswith(short(img["layers"][-1]))])
+            self.assertNotIn("Status:", out)
+            self.assert_nothing_committed()
+            kept = partial_bytes(self.root)
+            self.assertGreater(kept, 1 << 20)  # the partial blob stays for the next pull
+
+            reg.start()
+            slow.rate = None
+            self.assert_resumed(reg, img, ref, kept)
+
+    def test_ctrl_c_mid_pull_exits_130_and_keeps_the_partial_blob(self):
+        reg = self.registry()
+        img = R.push_image(reg, "big/two", "v1", [self.layers[1], self.big_layer])
+        with R.Throttle(reg, 2 << 20) as slow:
+            ref = f"{slow.host}/big/two:v1"
+            proc = self.start_pull(ref)
+            self.wait_for_ingest(proc, 1 << 20)
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            code, out, err = self.finish(proc, timeout=10)
+            self.assertLess(time.monotonic() - sent, 3.0)
+            self.assertEqual(code, 130, (out, err))
+            self.assertRegex(err, r"\AError: (.+: )?interrupted\n\Z")
+            self.assertNotIn("Status:", out)
+            self.assert_nothing_committed()
+            kept = partial_bytes(self.root)
+            self.assertGreater(kept, 1 << 20)  # the partial blob stays for the next pull
+
+            slow.rate = None
+            self.assert_resumed(reg, img, ref, kept)
+
+    def corrupt(self, reg, digest):
+        path = reg.blob_path(digest)
+        with open(path, "r+b") as f:
+            data = bytearray(f.read())
+            data[len(data) // 2] ^= 0xFF
+            f.seek(0)
+            f.write(data)
+
+    def test_corrupt_layer_in_registry_commits_nothing(self):
+        reg = self.registry()
+        img = R.push_image(reg, "bad/layer", "v1", self.layers)
+        self.corrupt(reg, img["layers"][1])
+        r = self.fails("pull", f"{reg.host}/bad/layer:v1")
+        self.assertRegex(r.err, r"^Error: .*" + img["layers"][1] + r".*digest mismatch")
+        self.assertNotIn("Status:", r.out)
+        self.assert_nothing_committed()
+        # The wrong bytes are not kept for a resume (the other layer's partial
+        # download may be: it was stopped, not wrong).
+        self.assertNotIn(img["layers"][1].split(":")[1], partial_blobs(self.root))
+
+    def test_corrupt_config_in_registry_commits_nothing(self):
+        reg = self.registry()
+        img = R.push_image(reg, "bad/config", "v1", self.layers)
+        self.corrupt(reg, img["config_digest"])
+        r = self.fails("pull", f"{reg.host}/bad/config:v1")
+        self.assertRegex(r.err, r"^Error: .*digest mismatch")
+        self.assertIn(img["config_digest"], r.err)
+        self.assert_nothing_committed()
+
+    def test_two_pulls_of_one_image_at_once(self):
+        reg = self.registry()
+        img = R.push_image(reg, "both/pull", "v1",
+                           [self.layers[0], R.random_layer(3 << 20, seed=12)])
+        with R.Throttle(reg, 3 << 20) as slow:
+            ref = f"{slow.host}/both/pull:v1"
+            procs = [self.start_pull(ref) for _ in range(2)]
+            results = [self.finish(p, timeout=60) for p in procs]
+        for code, out, err in results:
+            self.assertEqual((code, err), (0, ""), out)
+            lines = out.splitlines()
+            self.assertEqual(lines[-3], f"Digest: {img['digest']}")
+            self.assertIn(lines[-2], (f"Status: Downloaded newer image for {ref}",
+                                      f"Status: Image is up to date for {ref}"))
+            self.assertEqual(lines[-1], ref)
+        self.assertEqual(self.ok("images", "-q", "--no-trunc").out, img["config_digest"] + "\n")
+        assert_store_clean(self)
+        self.assertEqual(partial_bytes(self.root), 0)
+        # Each blob was fetched whole once: the second pull waited for the first's.
+        for d in img["layers"]:
+            self.assertEqual(len([e for e in blob_requests(reg, d) if e[2] == 200]), 1, d)
+
+    def test_config_over_4_mib_is_refused(self):
+        reg = self.registry()
+        cfg = R.image_config([R.sha256_digest(self.layers[1])])
+        big = cfg[:-1] + b',"pad":"' + b"x" * (5 << 20) + b'"}'
+        R.push_image(reg, "big/config", "v1", self.layers[1:], config=big)
+        r = self.fails("pull", f"{reg.host}/big/config:v1")
+        self.assertEqual(r.err, "Error: the image config exceeds the limit of 4 MiB\n")
+        self.assert_nothing_committed()
+
+
+class FakeRegistry:
+    """Not a real registry: /v2/ answers 200 and every manifest GET `body`
+    as content_type, with a Content-Length or (with_length False)
+    close-delimited without one."""
+
+    def __init__(self, body, content_type, with_length=True):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def do_GET(self):
+                if self.path == "/v2/":
+                    payload, ctype = b"{}", "application/json"
+                elif "/manifests/" in self.path:
+                    payload, ctype = body, content_type
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                if with_length:
+                    self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                try:
+                    self.wfile.write(payload)
+                except OSError:
+                    pass  # berth hung up once it had seen too much: good
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class PullManifestTest(PullTestBase):
+    def fake(self, *args, **kw):
+        server = FakeRegistry(*args, **kw)
+        self.addCleanup(server.stop)
+        return server
+
+    def test_manifest_over_4_mib_is_refused(self):
+        body = b'{"schemaVersion":2,"pad":"' + b"x" * (5 << 20) + b'"}'
+        for with_length in (True, False):
+            with self.subTest(with_length=with_length):
+                server = self.fake(body, R.OCI_MANIFEST, with_length)
+                r = self.fails("pull", f"{server.host}/huge/manifest:v1")
+                self.assertEqual(r.out, "")
+                self.assertEqual(r.err, "Error: manifest exceeds the limit of 4 MiB\n")
+                self.assertEqual(self.ok("images", "-a", "-q").out, "")
+                assert_store_clean(self)
+
+    def test_schema1_is_not_supported(self):
+        body = b'{"schemaVersion":1,"name":"old/img","tag":"v1","fsLayers":[],"history":[]}'
+        server = self.fake(body, "application/vnd.docker.distribution.manifest.v1+prettyjws")
+        r = self.fails("pull", f"{server.host}/old/img:v1")
+        self.assertRegex(r.err, r"^Error: image manifest schema 1 .* is not supported")
+        self.assert_no_image()
+
+
+if __name__ == "__main__":
+    unittest.main()
