@@ -205,6 +205,39 @@ class PullTest(PullTestBase):
         r = self.fails("pull", "-a", name + ":v1")
         self.assertEqual(r.err, "Error: tag can't be used with --all-tags/-a\n")
 
+    def test_tag_moved_upstream(self):
+        name = f"{self.reg.host}/test/moving"
+        old = R.push_image(self.reg, "test/moving", "v1", self.layers[:1])
+        self.ok("pull", name + ":v1")
+        new = R.push_image(self.reg, "test/moving", "v1", self.layers)
+        r = self.ok("pull", name + ":v1")
+        lines = r.out.splitlines()
+        self.assertIn(f"{short(new['layers'][0])}: Already exists", lines)
+        self.assertEqual(lines[-2:], [f"Status: Downloaded newer image for {name}:v1", name + ":v1"])
+        self.assertEqual(self.inspect(name + ":v1")["Id"], new["config_digest"])
+        # The old image keeps its repo digest, without a tag (as in Docker).
+        fmt = "{{.Repository}} {{.Tag}} {{.ID}}"
+        self.assertEqual(sorted(self.ok("images", "--format", fmt).out.splitlines()), sorted([
+            f"{name} v1 {short(new['config_digest'])}", f"{name} <none> {short(old['config_digest'])}"]))
+        self.assertEqual(self.inspect(old["config_digest"])["RepoDigests"], [f"{name}@{old['digest']}"])
+        assert_store_clean(self)
+
+    def test_max_concurrent_downloads(self):
+        name = f"{self.reg.host}/test/three"
+        img = R.push_image(self.reg, "test/three", "v1",
+                           [R.file_layer({f"f{i}": bytes([i]) * 100}) for i in range(3)])
+        r = self.ok("pull", "--max-concurrent-downloads", "1", name + ":v1")
+        _, rows, _ = split_output(r.out)
+        ids = [short(d) for d in img["layers"]]
+        self.assertEqual(rows[ids[0]][0], "Pulling fs layer")
+        self.assertNotIn("Waiting", rows[ids[0]])
+        for i in ids[1:]:
+            self.assertEqual(rows[i][:2], ["Pulling fs layer", "Waiting"], r.out)
+            self.assertEqual(rows[i][-1], "Pull complete", r.out)
+        self.assertEqual(self.inspect(name + ":v1")["Id"], img["config_digest"])
+        r = self.fails("pull", "--max-concurrent-downloads", "0", name + ":v1")
+        self.assertEqual(r.err, "Error: --max-concurrent-downloads must be at least 1\n")
+
     def test_unknown_digest(self):
         missing = "sha256:" + "0" * 64
         r = self.fails("pull", f"{self.name}@{missing}")
@@ -283,9 +316,10 @@ class PullAuthTest(PullTestBase):
         r = self.ok("pull", ref)
         self.assert_pulled(r.out, ref, "open/img", "v1", img)
         self.assertEqual(self.inspect(ref)["Id"], img["config_digest"])
-        # berth asked the token server anonymously, for pull on that repository.
+        # berth asked the token server anonymously for pull on that repository,
+        # once: the token is reused for the manifest, the config and every layer.
         anonymous = [access for user, access in reg.token_server.issued if user is None]
-        self.assertIn([{"type": "repository", "name": "open/img", "actions": ["pull"]}], anonymous)
+        self.assertEqual(anonymous, [[{"type": "repository", "name": "open/img", "actions": ["pull"]}]])
         assert_store_clean(self)
 
     def test_token_registry_without_anonymous_pull_is_denied(self):

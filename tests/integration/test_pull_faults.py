@@ -130,6 +130,30 @@ class PullFaultTest(PullTestBase):
             slow.rate = None
             self.assert_resumed(reg, img, ref, kept)
 
+    def test_registry_restarted_mid_pull_costs_a_retry_not_the_pull(self):
+        reg = self.registry()
+        img = R.push_image(reg, "big/three", "v1", [self.big_layer])
+        big = img["layers"][0]
+        # Backoff 300, 600, 1200, 2400 ms: the registry is back long before.
+        self.env["BERTH_REGISTRY_RETRY_DELAY_MS"] = "300"
+        with R.Throttle(reg, 2 << 20) as slow:
+            ref = f"{slow.host}/big/three:v1"
+            proc = self.start_pull(ref)
+            self.wait_for_ingest(proc, 1 << 20)
+            reg.kill()
+            slow.rate = None
+            reg.start()
+            code, out, err = self.finish(proc)
+        self.assertEqual((code, err), (0, ""), out)
+        self.assertEqual(out.splitlines()[-2:], [f"Status: Downloaded newer image for {ref}", ref])
+        self.assertEqual(self.inspect(ref)["Id"], img["config_digest"])
+        # The same download went on where it broke: a Range request, answered 206.
+        partial = [e for e in blob_requests(reg, big) if e[2] == 206]
+        self.assertEqual(len(partial), 1, blob_requests(reg, big))
+        self.assertLess(int(partial[0][3]), len(img["layer_blobs"][0]))
+        assert_store_clean(self)
+        self.assertEqual(partial_bytes(self.root), 0)
+
     def test_ctrl_c_mid_pull_exits_130_and_keeps_the_partial_blob(self):
         reg = self.registry()
         img = R.push_image(reg, "big/two", "v1", [self.layers[1], self.big_layer])
@@ -217,7 +241,7 @@ class FakeRegistry:
     as content_type, with a Content-Length or (with_length False)
     close-delimited without one."""
 
-    def __init__(self, body, content_type, with_length=True):
+    def __init__(self, body, content_type, with_length=True, headers=None):
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
 
@@ -232,6 +256,8 @@ class FakeRegistry:
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", ctype)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
                 if with_length:
                     self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -269,6 +295,20 @@ class PullManifestTest(PullTestBase):
                 self.assertEqual(r.err, "Error: manifest exceeds the limit of 4 MiB\n")
                 self.assertEqual(self.ok("images", "-a", "-q").out, "")
                 assert_store_clean(self)
+
+    def test_manifest_digest_mismatch(self):
+        body = b'{"schemaVersion":2,"mediaType":"%s","config":{},"layers":[]}' % R.OCI_MANIFEST.encode()
+        other = "sha256:" + "1" * 64
+        server = self.fake(body, R.OCI_MANIFEST, headers={"Docker-Content-Digest": other})
+        # By tag: the registry's Docker-Content-Digest does not match the bytes.
+        r = self.fails("pull", f"{server.host}/liar/img:v1")
+        self.assertRegex(r.err, r"^Error: manifest digest mismatch: the registry says " + other +
+                         r", content is " + R.sha256_digest(body) + "\n$")
+        # By digest: the bytes are not what was asked for.
+        r = self.fails("pull", f"{server.host}/liar/img@{other}")
+        self.assertRegex(r.err, r"^Error: manifest digest mismatch: asked for " + other +
+                         r", content is " + R.sha256_digest(body) + "\n$")
+        self.assert_no_image()
 
     def test_schema1_is_not_supported(self):
         body = b'{"schemaVersion":1,"name":"old/img","tag":"v1","fsLayers":[],"history":[]}'
