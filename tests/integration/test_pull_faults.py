@@ -175,6 +175,28 @@ class PullFaultTest(PullTestBase):
             slow.rate = None
             self.assert_resumed(reg, img, ref, kept)
 
+    @unittest.skip("store bug: after Ctrl-C, berth's closing GC cannot read /proc (ReadFile stops "
+                   "at the pending interrupt), so ProcessId::Alive says every other process is dead "
+                   "and the GC deletes their leases: the concurrent pull then fails with 'lease N no "
+                   "longer exists' (fix: branch pulltests-leasefix, src/store/lease.cc)")
+    def test_ctrl_c_of_one_pull_spares_a_concurrent_pull(self):
+        reg = self.registry()
+        img = R.push_image(reg, "big/four", "v1", [R.random_layer(6 << 20, seed=13)])
+        with R.Throttle(reg, 2 << 20) as slow:
+            ref = f"{slow.host}/big/four:v1"
+            first = self.start_pull(ref)
+            self.wait_for_ingest(first, 256 << 10)
+            second = self.start_pull(ref)  # waits for the first's download of the blob
+            time.sleep(0.5)
+            second.send_signal(signal.SIGINT)
+            code, out, err = self.finish(second, timeout=10)
+            self.assertEqual((code, err), (130, "Error: interrupted\n"), out)
+            slow.rate = None
+            code, out, err = self.finish(first)
+        self.assertEqual((code, err), (0, ""), out)
+        self.assertEqual(self.inspect(ref)["Id"], img["config_digest"])
+        assert_store_clean(self)
+
     def corrupt(self, reg, digest):
         path = reg.blob_path(digest)
         with open(path, "r+b") as f:
