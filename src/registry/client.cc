@@ -65,6 +65,13 @@ class ResumingReader : public Reader {
           r_.auth().OnUnauthorized(scope_, cur_->Header("www-authenticate").value_or(""))) {
         continue;
       }
+      if (status == 416 && pos_ > 0) {
+        return MakeError(Code::kDataLoss, "Get " + Quote(r_.base() + path_) + ": the blob ends before byte " +
+                                              std::to_string(pos_) + (size_ >= 0 ? " of the " + std::to_string(size_) +
+                                                                                       " the manifest gives it"
+                                                                                 : std::string()) +
+                                              " (HTTP status 416)");
+      }
       bool transient = st.error().code == Code::kUnavailable && (status == 0 || IsTransientStatus(status));
       if (!transient || attempt + 1 >= r_.options().attempts) return st;
       TRY(Sleep(attempt));
