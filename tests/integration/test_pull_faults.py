@@ -10,6 +10,7 @@ store at once: both succeed, each blob fetched once. A manifest (or config)
 over 4 MiB is refused, and so is a schema-1 manifest.
 """
 import http.server
+import json
 import os
 import signal
 import subprocess
@@ -256,6 +257,32 @@ class PullFaultTest(PullTestBase):
         self.assertRegex(r.err, r"^Error: .*digest mismatch")
         self.assertIn(img["config_digest"], r.err)
         self.assert_nothing_committed()
+
+    def test_config_and_manifest_that_disagree_with_the_content(self):
+        reg = self.registry()
+        a, b = self.layers[1], R.file_layer({"etc/b": b"2" * 1000})
+        cases = {}
+        # A config whose second diff id is not the layer's.
+        cfg = R.image_config([R.sha256_digest(a), "sha256:" + "0" * 64])
+        cases["diff"] = (R.push_image(reg, "bad/diff", "v1", [a, b], config=cfg), "bad/diff:v1")
+        # Manifests whose second layer size is smaller, or larger, than the blob's.
+        img = R.push_image(reg, "bad/size", "v1", [a, b])
+        client = R.RegistryClient(reg)
+        for name, delta in (("smaller", -10), ("larger", 10)):
+            m = json.loads(img["manifest"])
+            m["layers"][1]["size"] += delta
+            client.put_manifest("bad/size", name, json.dumps(m).encode(), img["media_type"])
+            cases[name] = (img, "bad/size:" + name)
+        want = {"diff": r"diff id mismatch: the config says sha256:0{64}, the content is " +
+                        R.sha256_digest(b),
+                "smaller": r"body exceeds the limit of \d+ bytes",
+                "larger": r"the blob ends before byte \d+ of the \d+ the manifest gives it"}
+        for name, (img, ref) in cases.items():
+            with self.subTest(name):
+                self.root = os.path.join(self.tmp, "root-" + name)
+                r = self.fails("pull", f"{reg.host}/{ref}")
+                self.assertRegex(r.err, r"^Error: .*" + img["layers"][1] + ".*" + want[name])
+                self.assert_nothing_committed()
 
     def test_two_pulls_of_one_image_at_once(self):
         reg = self.registry()
