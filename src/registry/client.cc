@@ -141,7 +141,7 @@ Result<std::unique_ptr<Registry>> Registry::Open(const Endpoint& endpoint, const
     if (!resp.ok()) {
       return MakeError(resp.error().code, https_error + "; over http: " + resp.error().message);
     }
-    if (!resp->ok() && resp->status != 401 && resp->status != 404) {
+    if (resp->status == 400) {
       // No registry over http either (an https-only server answers 400):
       // the https failure, a certificate refused, is the story.
       return MakeError(Code::kUnavailable,
@@ -162,11 +162,12 @@ Result<net::Response> Registry::Ping(net::Failure* failure) {
   for (int attempt = 0;; attempt++) {
     net::Request req{.url = "/v2/"};
     auto resp = Once(req, "", failure);
-    // A connection that broke after it was made (reset, cut short) is worth
-    // another try; a refused connection, an unknown host or a TLS failure
-    // is an answer (and the caller may fall back to http, or a mirror to
-    // the registry, at once).
-    if (resp.ok() || *failure != net::Failure::kOther || attempt + 1 >= options_.attempts) return resp;
+    // A connection that broke after it was made (reset, cut short) and a
+    // transient status (429, 5xx) are worth another try, as in Do(); a
+    // refused connection, an unknown host or a TLS failure is an answer (and
+    // the caller may fall back to http, or a mirror to the registry, at once).
+    bool again = resp.ok() ? IsTransientStatus(resp->status) : *failure == net::Failure::kOther;
+    if (!again || attempt + 1 >= options_.attempts) return resp;
     TRY(Backoff(attempt));
   }
 }
