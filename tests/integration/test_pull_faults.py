@@ -316,6 +316,63 @@ class PullFaultTest(PullTestBase):
         self.assert_nothing_committed()
 
 
+class FlakyFront(R._RecordingServer):
+    """A front for a registry that answers `status` to the first `failures`
+    requests of each method and path, then forwards (so a client that
+    retries gets through, one that does not fails)."""
+
+    def __init__(self, registry, failures, status=503, only=None):
+        self.registry, self.failures, self.status, self.only = registry, failures, status, only
+        self.seen = {}
+        super().__init__()
+        self._httpd.handle_error = lambda *a: None  # berth's https try resets: not news
+
+    def handle(self, req):
+        key = (req["method"], req["path"])
+        n = self.seen[key] = self.seen.get(key, 0) + 1
+        if n <= self.failures and (self.only is None or self.only in req["path"]):
+            return self.json_reply(self.status, {"errors": [
+                {"code": "UNAVAILABLE", "message": "try again later"}]})
+        headers = {k: v for k, v in req["headers"].items()
+                   if k in ("authorization", "accept", "range")}
+        status, rh, body = R.http_request(req["method"], self.registry.url + req["path"],
+                                          req["body"] or None, headers)
+        keep = ("content-type", "docker-content-digest", "www-authenticate", "content-range")
+        return status, {k: v for k, v in rh.items() if k in keep}, body
+
+
+class PullRetryTest(PullTestBase):
+    def front(self, *args, **kw):
+        reg = self.registry()
+        img = R.push_image(reg, "flaky/img", "v1", self.layers)
+        front = FlakyFront(reg, *args, **kw)
+        self.addCleanup(front.stop)
+        return img, front, f"{front.host}/flaky/img:v1"
+
+    def test_transient_failures_are_retried(self):
+        for status in (503, 429):
+            with self.subTest(status=status):
+                self.root = os.path.join(self.tmp, f"root-{status}")
+                img, front, ref = self.front(2, status)
+                r = self.ok("pull", ref)
+                self.assertEqual(r.err, "")
+                self.assertEqual(self.inspect(ref)["Id"], img["config_digest"])
+                # Every request was refused twice and answered the third time.
+                for d in [img["config_digest"], *img["layers"]]:
+                    self.assertEqual(front.seen[("GET", f"/v2/flaky/img/blobs/{d}")], 3)
+                self.assertEqual(front.seen[("GET", "/v2/flaky/img/manifests/v1")], 3)
+                assert_store_clean(self)
+
+    def test_retries_give_up_after_five_attempts(self):
+        img, front, ref = self.front(100, 503, only="/blobs/")
+        began = time.monotonic()
+        r = self.fails("pull", ref)
+        self.assertLess(time.monotonic() - began, 10)
+        self.assertRegex(r.err, r"^Error: .*/blobs/sha256:[0-9a-f]{64}.*503")
+        self.assertEqual(max(n for (m, p), n in front.seen.items() if "/blobs/" in p), 5)
+        self.assert_no_image()
+
+
 class FakeRegistry:
     """Not a real registry: /v2/ answers 200 and every manifest GET `body`
     as content_type, with a Content-Length or (with_length False)
@@ -351,6 +408,7 @@ class FakeRegistry:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda *a: None  # berth's https try resets: not news
         self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
