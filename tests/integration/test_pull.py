@@ -149,6 +149,14 @@ class PullTest(PullTestBase):
         self.assertEqual(len(blob_requests(self.reg)), blob_gets)
         assert_store_clean(self)
 
+    def test_localhost_is_loopback_too(self):
+        name = f"localhost:{self.reg.port}/test/busybox"
+        r = self.ok("pull", name)
+        self.assert_pulled(r.out, name + ":latest", "test/busybox", "latest", self.img,
+                           default_tag=True)
+        self.assertEqual(self.inspect(name)["RepoTags"], [name + ":latest"])
+        assert_store_clean(self)
+
     def test_pull_by_digest(self):
         ref = f"{self.name}@{self.img['digest']}"
         r = self.ok("pull", ref)

@@ -142,6 +142,22 @@ class PullMirrorTest(PullTestBase):
         self.assertEqual(tail[-1], "docker.io/library/busybox:latest")
         self.assertEqual(self.inspect("busybox")["Id"], self.hub_img["config_digest"])
 
+    def test_token_auth_mirror_of_a_token_auth_upstream(self):
+        # As with Docker Hub: the upstream wants tokens (the mirror logs in to
+        # it); the mirror has its own token service, which lets anyone pull.
+        upstream = self.registry(auth="token")
+        img = R.push_image(upstream, "library/busybox", "latest", self.layers,
+                           auth=upstream.credentials)
+        mirror = self.registry(auth="token", anonymous_pull=True, proxy_remote=upstream)
+        r = self.ok("--registry-mirror", mirror.url, "pull", "busybox")
+        self.assertEqual(r.err, "")
+        self.assert_pulled(r.out, "busybox:latest", "library/busybox", "latest", img,
+                           default_tag=True, full="docker.io/library/busybox:latest")
+        self.assertEqual(self.inspect("busybox")["Id"], img["config_digest"])
+        self.assertEqual([a for u, a in mirror.token_server.issued if u is None],
+                         [[{"type": "repository", "name": "library/busybox", "actions": ["pull"]}]])
+        assert_store_clean(self)
+
     def test_bad_mirror_settings(self):
         r = self.fails("--registry-mirror", "ftp://mirror.example", "pull", "busybox")
         self.assertIn("invalid mirror", r.err)
