@@ -149,6 +149,20 @@ class PullTest(PullTestBase):
         self.assertEqual(len(blob_requests(self.reg)), blob_gets)
         assert_store_clean(self)
 
+    def test_oci_manifest_and_an_image_without_layers(self):
+        oci = R.push_image(self.reg, "test/oci", "v1", self.layers, media="oci")
+        ref = f"{self.reg.host}/test/oci:v1"
+        r = self.ok("pull", ref)
+        self.assert_pulled(r.out, ref, "test/oci", "v1", oci)
+        self.assertEqual(self.inspect(ref)["Id"], oci["config_digest"])
+        empty = R.push_image(self.reg, "test/empty", "v1", [], config=R.image_config([]))
+        ref = f"{self.reg.host}/test/empty:v1"
+        r = self.ok("pull", ref)
+        self.assertEqual(r.out.splitlines(), ["v1: Pulling from test/empty", f"Digest: {empty['digest']}",
+                                              f"Status: Downloaded newer image for {ref}", ref])
+        self.assertEqual(self.inspect(ref)["Id"], empty["config_digest"])
+        assert_store_clean(self)
+
     def test_localhost_is_loopback_too(self):
         name = f"localhost:{self.reg.port}/test/busybox"
         r = self.ok("pull", name)
@@ -304,6 +318,22 @@ class PullPlatformTest(PullTestBase):
         self.assertIn(f"{short(self.native['layers'][0])}: Already exists", r.out.splitlines())
         self.assertEqual(self.inspect(ref)["Id"], self.native["config_digest"])
         assert_store_clean(self)
+
+    def test_variants(self):
+        layer = R.file_layer({"etc/arch": b"arm"})
+        imgs = {p: R.push_image(self.reg, "multi/arm", p.replace("/", "-"), [layer], platform=p)
+                for p in ("linux/arm/v6", "linux/arm/v7", "linux/arm64/v8")}
+        R.push_index(self.reg, "multi/arm", "all", imgs)
+        ref = f"{self.reg.host}/multi/arm:all"
+        # As in Docker: arm alone means arm/v7, aarch64 is arm64 (v8).
+        for flag, want in (("linux/arm/v6", "linux/arm/v6"), ("linux/arm", "linux/arm/v7"),
+                           ("linux/arm64", "linux/arm64/v8"), ("linux/aarch64", "linux/arm64/v8")):
+            with self.subTest(platform=flag):
+                self.root = os.path.join(self.tmp, "root-" + flag.replace("/", "-"))
+                self.assertEqual(self.ok("pull", "-q", "--platform", flag, ref).out, ref + "\n")
+                self.assertEqual(self.inspect(ref)["Id"], imgs[want]["config_digest"])
+                self.assertEqual(self.ok("inspect", "-f", "{{.Architecture}}/{{.Variant}}", ref).out,
+                                 "/".join(want.split("/")[1:]) + "\n")
 
     def test_no_matching_platform(self):
         self.push_index("foreign", "oci", {f"linux/{self.other_arch}": self.other,
