@@ -306,6 +306,36 @@ class PullFaultTest(PullTestBase):
         for d in img["layers"]:
             self.assertEqual(len([e for e in blob_requests(reg, d) if e[2] == 200]), 1, d)
 
+    def test_two_pulls_of_images_sharing_a_base_at_once(self):
+        reg = self.registry()
+        base = R.random_layer(2 << 20, seed=14)
+        imgs = {n: R.push_image(reg, f"share/{n}", "v1", [base, R.file_layer({n: n.encode()})])
+                for n in ("a", "b")}
+        with R.Throttle(reg, 3 << 20) as slow:
+            procs = {n: self.start_pull(f"{slow.host}/share/{n}:v1") for n in imgs}
+            results = {n: self.finish(p, timeout=60) for n, p in procs.items()}
+        for n, (code, out, err) in results.items():
+            self.assertEqual((code, err), (0, ""), out)
+            self.assertEqual(self.inspect(f"{slow.host}/share/{n}:v1")["Id"], imgs[n]["config_digest"])
+        assert_store_clean(self)
+        # The shared base was fetched once.
+        self.assertEqual(len([e for e in blob_requests(reg, imgs["a"]["layers"][0]) if e[2] == 200]), 1)
+
+    def test_berth_killed_mid_pull_then_resumed(self):
+        reg = self.registry()
+        img = R.push_image(reg, "big/six", "v1", [self.layers[1], self.big_layer])
+        with R.Throttle(reg, 2 << 20) as slow:
+            ref = f"{slow.host}/big/six:v1"
+            proc = self.start_pull(ref)
+            self.wait_for_ingest(proc, 1 << 20)
+            proc.kill()  # SIGKILL: no cleanup at all
+            proc.wait()
+            self.assert_nothing_committed()
+            kept = partial_bytes(self.root)
+            self.assertGreater(kept, 1 << 20)
+            slow.rate = None
+            self.assert_resumed(reg, img, ref, kept)
+
     def test_config_over_4_mib_is_refused(self):
         reg = self.registry()
         cfg = R.image_config([R.sha256_digest(self.layers[1])])
