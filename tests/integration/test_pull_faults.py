@@ -207,10 +207,6 @@ class PullFaultTest(PullTestBase):
         assert_store_clean(self)
         self.assertEqual(partial_bytes(self.root), 0)
 
-    @unittest.skip("store bug: after Ctrl-C, berth's closing GC cannot read /proc (ReadFile stops "
-                   "at the pending interrupt), so ProcessId::Alive says every other process is dead "
-                   "and the GC deletes their leases: the concurrent pull then fails with 'lease N no "
-                   "longer exists' (fix: branch pulltests-leasefix, src/store/lease.cc)")
     def test_ctrl_c_of_one_pull_spares_a_concurrent_pull(self):
         reg = self.registry()
         img = R.push_image(reg, "big/four", "v1", [R.random_layer(6 << 20, seed=13)])
