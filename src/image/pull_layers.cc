@@ -214,7 +214,13 @@ Status Workers::PullOne(size_t i) {
   }
   store::BlobWriter& w = **writer;
   int64_t resumed = w.resumed();
-  auto remote = TRY_CTX(repo_.OpenBlob(d, resumed, p.blob.size), "fetching layer " + d.str());
+  // An earlier pull may have left the whole blob (stopped before its commit,
+  // e.g. while waiting for the parent layer): nothing to ask the registry
+  // for, and a Range from its end would only get a 416.
+  std::unique_ptr<Reader> remote = std::make_unique<StringReader>("");
+  if (p.blob.size < 0 || resumed < p.blob.size) {
+    remote = TRY_CTX(repo_.OpenBlob(d, resumed, p.blob.size), "fetching layer " + d.str());
+  }
   TeeReader tee(*remote, w);
   UniqueFd partial_fd;
   std::optional<FdReader> partial;

@@ -65,6 +65,13 @@ class ResumingReader : public Reader {
           r_.auth().OnUnauthorized(scope_, cur_->Header("www-authenticate").value_or(""))) {
         continue;
       }
+      if (status == 416 && pos_ > 0) {
+        return MakeError(Code::kDataLoss, "Get " + Quote(r_.base() + path_) + ": the blob ends before byte " +
+                                              std::to_string(pos_) + (size_ >= 0 ? " of the " + std::to_string(size_) +
+                                                                                       " the manifest gives it"
+                                                                                 : std::string()) +
+                                              " (HTTP status 416)");
+      }
       bool transient = st.error().code == Code::kUnavailable && (status == 0 || IsTransientStatus(status));
       if (!transient || attempt + 1 >= r_.options().attempts) return st;
       TRY(Sleep(attempt));
@@ -125,14 +132,20 @@ Result<std::unique_ptr<Registry>> Registry::Open(const Endpoint& endpoint, const
   if (options.credentials) creds = TRY(options.credentials(endpoint.mirror ? endpoint.host : endpoint.domain));
   std::unique_ptr<Registry> r(new Registry(endpoint, options, std::move(creds)));
   net::Failure failure = net::Failure::kNone;
-  auto resp = r->Once(*std::make_unique<net::Request>(net::Request{.url = "/v2/"}), "", &failure);
+  auto resp = r->Ping(&failure);
   if (!resp.ok() && endpoint.insecure && r->base_.starts_with("https://") &&
       failure != net::Failure::kNone && resp.error().code != Code::kCancelled) {
     std::string https_error = resp.error().message;
     r->base_ = "http://" + r->base_.substr(8);
-    resp = r->Once(*std::make_unique<net::Request>(net::Request{.url = "/v2/"}), "", &failure);
+    resp = r->Ping(&failure);
     if (!resp.ok()) {
       return MakeError(resp.error().code, https_error + "; over http: " + resp.error().message);
+    }
+    if (resp->status == 400) {
+      // No registry over http either (an https-only server answers 400):
+      // the https failure, a certificate refused, is the story.
+      return MakeError(Code::kUnavailable,
+                       https_error + "; over http: " + ErrorFromResponse(*resp, "").message);
     }
   }
   if (!resp.ok()) return resp.error();
@@ -143,6 +156,20 @@ Result<std::unique_ptr<Registry>> Registry::Open(const Endpoint& endpoint, const
     return ErrorFromResponse(*resp, "GET " + Quote(r->base_ + "/v2/"));
   }
   return r;
+}
+
+Result<net::Response> Registry::Ping(net::Failure* failure) {
+  for (int attempt = 0;; attempt++) {
+    net::Request req{.url = "/v2/"};
+    auto resp = Once(req, "", failure);
+    // A connection that broke after it was made (reset, cut short) and a
+    // transient status (429, 5xx) are worth another try, as in Do(); a
+    // refused connection, an unknown host or a TLS failure is an answer (and
+    // the caller may fall back to http, or a mirror to the registry, at once).
+    bool again = resp.ok() ? IsTransientStatus(resp->status) : *failure == net::Failure::kOther;
+    if (!again || attempt + 1 >= options_.attempts) return resp;
+    TRY(Backoff(attempt));
+  }
 }
 
 Result<net::Response> Registry::Once(net::Request& req, const std::string& scope, net::Failure* failure) {

@@ -67,6 +67,8 @@ class Registry {
 
  private:
   Registry(Endpoint endpoint, ClientOptions options, Credentials credentials);
+  // GET /v2/ on base_, retrying connections that broke (kOther) with backoff.
+  Result<net::Response> Ping(net::Failure* failure);
   Result<net::Response> Once(net::Request& request, const std::string& scope, net::Failure* failure);
   Status Backoff(int attempt);
 

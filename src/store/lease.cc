@@ -4,8 +4,11 @@
 // can check /proc to see whether that exact process still runs.
 #include "store/lease.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <optional>
 #include <utility>
 
 #include "base/clock.h"
@@ -16,11 +19,33 @@
 namespace berth::store {
 namespace {
 
+// A small /proc file read with plain syscalls: unlike ReadFile, it does not
+// stop at a pending interrupt, so an interrupted command's last GC still sees
+// which other processes are alive (and does not collect their leases).
+// nullopt when the file cannot be opened (the process is gone).
+std::optional<std::string> ReadProcFile(const std::string& path) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 // Field 22 of /proc/<pid>/stat (the fields after the parenthesised command,
 // which may itself hold spaces and parentheses). 0 when unreadable.
 int64_t StartTimeOf(int64_t pid) {
-  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat.ok()) return 0;
+  auto stat = ReadProcFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return 0;
   size_t close = stat->rfind(')');
   if (close == std::string::npos) return 0;
   std::vector<std::string> fields = Split(Trim(std::string_view(*stat).substr(close + 1)), ' ');
@@ -31,8 +56,8 @@ int64_t StartTimeOf(int64_t pid) {
 }
 
 std::string BootId() {
-  auto id = ReadFile("/proc/sys/kernel/random/boot_id");
-  return id.ok() ? std::string(Trim(*id)) : std::string();
+  auto id = ReadProcFile("/proc/sys/kernel/random/boot_id");
+  return id ? std::string(Trim(*id)) : std::string();
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/file.h"
+#include "base/interrupt.h"
 #include "store/test_util.h"
 
 namespace berth::store {
@@ -258,6 +259,26 @@ TEST_F(StoreTest, LeasesOfLiveOwnersProtectAndDeadOnesAreReaped) {
   EXPECT_EQ(stats->blobs_removed, std::vector<Digest>{blob->digest});
   EXPECT_TRUE(store_->content().Has(img->id));  // the tag still holds it
   EXPECT_EQ(store_->metadata().ListLeases()->size(), 0u);
+}
+
+// An interrupted command still runs its closing GC: that GC must see the
+// other processes' leases as alive (reading /proc must not stop at the
+// pending interrupt), or it collects their work in flight.
+TEST_F(StoreTest, LeaseOwnersStayAliveWhileInterrupted) {
+  struct sigaction saved;
+  ::sigaction(SIGINT, nullptr, &saved);
+  InstallInterruptHandlers();
+  ASSERT_EQ(::raise(SIGINT), 0);
+  ASSERT_TRUE(Interrupted());
+  EXPECT_TRUE(ProcessId::Self().Alive());
+  auto lease = store_->NewLease("other work");
+  ASSERT_OK(lease);
+  auto stats = store_->CollectGarbage();
+  ResetInterruptForTesting();
+  ::sigaction(SIGINT, &saved, nullptr);
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats->leases_reaped, 0);
+  EXPECT_EQ(store_->metadata().ListLeases()->size(), 1u);
 }
 
 TEST_F(StoreTest, ContainersAreRoots) {
