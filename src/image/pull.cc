@@ -96,10 +96,6 @@ Result<std::vector<LayerPlan>> PlanLayers(const Manifest& m, const ImageConfig& 
   std::vector<LayerPlan> plans;
   for (size_t i = 0; i < m.layers.size(); i++) {
     const Descriptor& d = m.layers[i];
-    if (IsForeignLayerMediaType(d.media_type)) {
-      return MakeError(Code::kUnimplemented, "layer " + d.digest.str() + " is a foreign layer (" +
-                                                 d.media_type + "): not supported");
-    }
     if (!IsLayerMediaType(d.media_type)) {
       return MakeError(Code::kInvalidArgument, "layer " + d.digest.str() + " has media type " +
                                                    Quote(d.media_type) + ", not a layer's");
@@ -147,7 +143,9 @@ Result<PullResult> Pull(store::Store& store, const Reference& ref, const PullOpt
   std::string config_text = TRY(FetchConfig(store, lease, *remote.repo, manifest.config));
   ImageConfig config = TRY_CTX(ImageConfig::Parse(config_text), "config " + manifest.config.digest.str());
   std::vector<LayerPlan> plans = TRY(PlanLayers(manifest, config));
-  std::vector<PulledLayer> layers = TRY(PullLayers(store, lease, *remote.repo, plans, o));
+  bool present = TRY(store.metadata().GetImage(manifest.config.digest)).has_value();
+  std::vector<PulledLayer> layers =
+      TRY(PullLayers(store, lease, *remote.repo, plans, {.pull = o, .image_present = present}));
   TRY(store.content().Put(doc.bytes, &lease));
 
   store::ImageRecord rec{.id = manifest.config.digest, .manifest_digest = doc.digest,

@@ -23,6 +23,7 @@
 #include "base/interrupt.h"
 #include "base/io.h"
 #include "compress/compression.h"
+#include "net/http_reader.h"
 #include "oci/media_types.h"
 #include "tar/apply.h"
 
@@ -36,8 +37,9 @@ std::string ShortId(const Digest& d) { return d.hex().substr(0, 12); }
 class Workers {
  public:
   Workers(store::Store& store, store::Lease& lease, registry::Repository& repo,
-          const std::vector<LayerPlan>& plans, const PullOptions& options)
-      : store_(store), lease_(lease), repo_(repo), plans_(plans), o_(options),
+          const std::vector<LayerPlan>& plans, const LayerPullOptions& options)
+      : store_(store), lease_(lease), repo_(repo), plans_(plans), o_(options.pull),
+        image_present_(options.image_present),
         done_(plans.size(), false), out_(plans.size()) {}
 
   Result<std::vector<PulledLayer>> Run();
@@ -47,12 +49,16 @@ class Workers {
   Result<bool> Present(size_t i);
   void Work();
   Status PullOne(size_t i);
+  Result<std::unique_ptr<Reader>> OpenLayer(const Descriptor& blob, int64_t offset);
   Status Stream(size_t i, Reader& src, bool unpack);
   Status WaitFor(size_t i);  // until layer i's snapshot is committed
   void MarkDone(size_t i);
   void Fail(Error e);
   void Update(size_t i, const std::string& status, int64_t cur = -1, int64_t total = -1) {
     if (!o_.progress.update) return;
+    for (size_t k = 0; k < i; k++) {  // one row per blob, as Docker shows them
+      if (plans_[k].blob.digest == plans_[i].blob.digest) return;
+    }
     std::lock_guard lock(progress_mu_);
     o_.progress.update(ShortId(plans_[i].blob.digest), status, cur, total);
   }
@@ -62,6 +68,7 @@ class Workers {
   registry::Repository& repo_;
   const std::vector<LayerPlan>& plans_;
   const PullOptions& o_;
+  bool image_present_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<bool> done_;
@@ -120,6 +127,19 @@ class ConcatReader : public Reader {
   Reader& next_;
 };
 
+// A foreign layer's bytes from one of its URLs (never with the registry's
+// credentials: these are other hosts), else, like any layer, from the
+// registry.
+Result<std::unique_ptr<Reader>> Workers::OpenLayer(const Descriptor& blob, int64_t offset) {
+  for (const std::string& url : blob.urls) {
+    if (!net::IsUrl(url)) continue;
+    auto r = net::OpenHttp(url, {.offset = offset, .max_body_size = blob.size < 0 ? -1 : blob.size - offset});
+    if (!r.ok()) continue;
+    if ((*r)->Start().ok()) return std::unique_ptr<Reader>(std::move(*r));
+  }
+  return repo_.OpenBlob(blob.digest, offset, blob.size);
+}
+
 Result<bool> Workers::Present(size_t i) {
   const LayerPlan& p = plans_[i];
   if (!TRY(store_.content().HasAndLease(p.blob.digest, &lease_))) return false;
@@ -136,11 +156,13 @@ Result<std::vector<PulledLayer>> Workers::Run() {
   for (size_t i = 0; i < plans_.size(); i++) {
     if (TRY(Present(i))) {
       done_[i] = true;
-      Update(i, "Already exists");
     } else {
       todo_.push_back(i);
-      Update(i, "Pulling fs layer");
     }
+  }
+  // An image already complete in the store shows no rows (Docker's output).
+  if (!(todo_.empty() && image_present_)) {
+    for (size_t i = 0; i < plans_.size(); i++) Update(i, done_[i] ? "Already exists" : "Pulling fs layer");
   }
   size_t n = std::min<size_t>(todo_.size(), static_cast<size_t>(std::max(1, o_.max_concurrent)));
   for (size_t k = n; k < todo_.size(); k++) Update(todo_[k], "Waiting");
@@ -219,7 +241,7 @@ Status Workers::PullOne(size_t i) {
   // for, and a Range from its end would only get a 416.
   std::unique_ptr<Reader> remote = std::make_unique<StringReader>("");
   if (p.blob.size < 0 || resumed < p.blob.size) {
-    remote = TRY_CTX(repo_.OpenBlob(d, resumed, p.blob.size), "fetching layer " + d.str());
+    remote = TRY_CTX(OpenLayer(p.blob, resumed), "fetching layer " + d.str());
   }
   TeeReader tee(*remote, w);
   UniqueFd partial_fd;
@@ -235,7 +257,11 @@ Status Workers::PullOne(size_t i) {
     if (n < total) Update(i, "Downloading", n, total);
     else Update(i, "Download complete");
   });
-  Update(i, resumed > 0 ? "Resuming download" : "Downloading", 0, total);
+  if (resumed > 0) {
+    Update(i, "Resuming download");  // a state line of its own, also in logs
+  } else {
+    Update(i, "Downloading", 0, total);
+  }
   Status st = Stream(i, src, need_snapshot);
   if (!st.ok()) {
     Code c = st.error().code;
@@ -310,7 +336,7 @@ Status Workers::Stream(size_t i, Reader& src, bool unpack) {
 Result<std::vector<PulledLayer>> PullLayers(store::Store& store, store::Lease& lease,
                                             registry::Repository& repo,
                                             const std::vector<LayerPlan>& plans,
-                                            const PullOptions& options) {
+                                            const LayerPullOptions& options) {
   Workers w(store, lease, repo, plans, options);
   return w.Run();
 }

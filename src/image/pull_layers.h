@@ -32,9 +32,14 @@ struct PulledLayer {
 // repo by up to options.max_concurrent workers. On the first failure the
 // other workers stop; committed blobs and snapshots stay (leased until the
 // lease ends), partial downloads stay resumable.
+struct LayerPullOptions {
+  const PullOptions& pull;
+  bool image_present = false;  // the image row exists: no rows when nothing is missing
+};
+
 Result<std::vector<PulledLayer>> PullLayers(store::Store& store, store::Lease& lease,
                                             registry::Repository& repo,
                                             const std::vector<LayerPlan>& plans,
-                                            const PullOptions& options);
+                                            const LayerPullOptions& options);
 
 }  // namespace berth::image

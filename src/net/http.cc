@@ -161,6 +161,8 @@ Result<Response> Exchange(const Request& req, Failure* failure) {
   auto set = [&](CURLoption opt, auto value) {
     if (rc == CURLE_OK) rc = e.Set(opt, value);
   };
+  char errbuf[CURL_ERROR_SIZE] = {0};  // libcurl's detail ("SSL certificate problem: ...")
+  set(CURLOPT_ERRORBUFFER, static_cast<char*>(errbuf));
   set(CURLOPT_URL, req.url.c_str());
   set(CURLOPT_USERAGENT, "berth");
   set(CURLOPT_NOSIGNAL, 1L);
@@ -201,7 +203,7 @@ Result<Response> Exchange(const Request& req, Failure* failure) {
   if (st.error) return *st.error;
   if (rc != CURLE_OK) {
     if (failure) *failure = FailureOf(rc);
-    return MakeError(Code::kUnavailable, what + ": " + e.StrError(rc));
+    return MakeError(Code::kUnavailable, what + ": " + (errbuf[0] ? errbuf : e.StrError(rc)));
   }
   char* eff = nullptr;
   if (api.easy_getinfo(e.get(), CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff) resp.url = eff;

@@ -56,6 +56,7 @@ struct HttpReader::Transfer {
     if (headers) api.slist_free_all(headers);  // no longer used once removed
   }
   CurlEasy easy;
+  char errbuf[CURL_ERROR_SIZE] = {0};  // libcurl's detail for the last failure
   CURLM* multi = nullptr;
   curl_slist* headers = nullptr;
   bool added = false;
@@ -93,6 +94,7 @@ Status HttpReader::Configure() {
   auto set = [&](CURLoption opt, auto value) {
     if (rc == CURLE_OK) rc = e.Set(opt, value);
   };
+  set(CURLOPT_ERRORBUFFER, static_cast<char*>(t_->errbuf));
   set(CURLOPT_URL, url_.c_str());  // strings are copied by libcurl
   set(CURLOPT_USERAGENT, "berth");
   set(CURLOPT_NOSIGNAL, 1L);
@@ -197,7 +199,7 @@ void HttpReader::CollectDone() {
     done_ = true;
     if (error_) continue;
     if (m->data.result != CURLE_OK) {
-      error_ = Fail(Code::kUnavailable, t_->easy.StrError(m->data.result));
+      error_ = Fail(Code::kUnavailable, t_->errbuf[0] ? t_->errbuf : t_->easy.StrError(m->data.result));
     } else if (!headers_done_) {
       EndOfHeaders();
     }
