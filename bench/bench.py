@@ -126,8 +126,7 @@ def main():
     rec = Recorder(log)
     if args.only == "floor":
         log("measuring the pull floor only ...")
-        MeasureFloor(args.build_dir, src, "bench/big", inp["layers"], min(runs, 3), rec, run_dir,
-                     log)
+        MeasureFloor(args.build_dir, src, "bench/big", inp["layers"], min(runs, 3), rec, run_dir)
         return _Finish(args, started, runs, {}, inp, rec)
     push = Registry(os.path.join(run_dir, "registry-push"), os.path.join(run_dir, "registry.log"))
     push.Start()
@@ -205,7 +204,7 @@ def main():
             rec.Add(op, "skopeo", "absent", note="not installed (./dev bench --with-peers)")
 
     log("measuring the pull floor ...")
-    MeasureFloor(args.build_dir, src, "bench/big", inp["layers"], min(runs, 3), rec, run_dir, log)
+    MeasureFloor(args.build_dir, src, "bench/big", inp["layers"], min(runs, 3), rec, run_dir)
 
     micro = [] if args.skip_micro else report.RunMicro(args.build_dir, log)
     rec.records.extend(micro)

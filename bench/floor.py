@@ -64,14 +64,23 @@ MAX_JOBS = 4
 
 
 class _Floor:
-    """Runs pull_floor against registry/repo, one fresh output directory per run."""
+    """Runs pull_floor against registry/repo, one fresh output directory per run.
 
-    def __init__(self, binary, registry, repo, layers, scratch):
+    The outputs are removed only by Cleanup, after the last run: this machine's ext4 has no
+    journal, and without one ext4 will not reuse an inode freed in the last 60 s (360 s while
+    its inode table block is dirty); every file created after a mass delete pays a lookup for
+    each such inode it skips (find_inode_bit -> recently_deleted), which doubled the unpack's
+    system time when each run deleted the previous one's 19,000 files. Each run starts after
+    `sync -f`, so that none pays for an earlier one's writeback."""
+
+    def __init__(self, binary, registry, repo, layers, scratch, keep):
         self.binary = binary
         self.registry = registry
         self.repo = repo
         self.layers = layers
-        self.out = os.path.join(scratch, "floor-out")
+        self.base = os.path.join(scratch, "floor-out")
+        self.keep = keep  # False when the disk cannot hold every run's output
+        self.runs = 0
 
     def _registry_cpu(self):
         """The registry process's CPU seconds so far (its share of every fetch)."""
@@ -85,24 +94,30 @@ class _Floor:
     def Run(self, mode, jobs=0, durable=False):
         """One run; returns (Sample, the tool's JSON). The time is the tool's own wall clock
         around the layers' work (process start and loading libcurl excluded)."""
-        shutil.rmtree(self.out, ignore_errors=True)
-        subprocess.run(["sync", "-f", os.path.dirname(self.out)], check=False)
+        self.runs += 1
+        out_dir = os.path.join(self.base, str(self.runs))
+        if not self.keep:
+            self.Cleanup()
+        os.makedirs(self.base, exist_ok=True)
+        subprocess.run(["sync", "-f", self.base], check=False)
         argv = [self.binary, "--registry", self.registry.host, "--repo", self.repo,
                 "--layers", ",".join(l["digest"] for l in self.layers),
                 "--diff-ids", ",".join(l["diff_id"] for l in self.layers),
-                "--out", self.out, "--mode", mode, "--jobs", str(jobs)]
+                "--out", out_dir, "--mode", mode, "--jobs", str(jobs)]
         if durable:
             argv.append("--durable")
         cpu0 = self._registry_cpu()
         r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
         cpu1 = self._registry_cpu()
-        shutil.rmtree(self.out, ignore_errors=True)
         if r.returncode != 0:
             return Sample(0.0, None, r.returncode, r.stderr.strip()[-400:]), None
         out = json.loads(r.stdout)
         if cpu0 is not None and cpu1 is not None:
             out["registry_cpu_s"] = round(cpu1 - cpu0, 3)
         return Sample(out.get("wall_s", 0.0), None, 0, ""), out
+
+    def Cleanup(self):
+        shutil.rmtree(self.base, ignore_errors=True)
 
 
 def _median(outs, key):
@@ -112,8 +127,8 @@ def _median(outs, key):
 
 def _cpu_note(outs):
     user, sys_, reg = (_median(outs, k) for k in ("cpu_user_s", "cpu_sys_s", "registry_cpu_s"))
-    note = f"cpu {user + sys_:.2f}s ({user:.2f} user + {sys_:.2f} sys)"
-    return note + (f" + registry {reg:.2f}s" if reg is not None else "")
+    note = f"cpu {user + sys_:.2f}s ({user:.2f} usr {sys_:.2f} sys)"
+    return note + (f", registry {reg:.2f}s" if reg is not None else "")
 
 
 def _AddRows(rec, op, samples, outs, note, extra):
@@ -140,32 +155,43 @@ def _Breakdown(floor, rec):
         cpu_rate = st["bytes"] / 1e6 / st["cpu_s"] if st["cpu_s"] else 0
         rec.Add(f"pull floor: 1 thread: {key}", "floor", "ok",
                 [Sample(st["wall_s"], None, 0, "")],
-                note=f"{what}: {st['bytes'] / 1e6:.0f} MB at {st['mb_per_s']:.0f} MB/s; "
-                     f"cpu {st['cpu_s']:.2f}s ({cpu_rate:.0f} MB/s of cpu)",
+                note=f"{what}: {st['bytes'] / 1e6:.0f} MB, {st['mb_per_s']:.0f} MB/s; "
+                     f"cpu {st['cpu_s']:.2f}s = {cpu_rate:.0f} MB/s",
                 extra={"floor_stage": key, "cpu_s": st["cpu_s"], "bytes": st["bytes"]})
 
 
-def MeasureFloor(build_dir, registry, repo, layers, runs, rec, scratch, log=print):
+def MeasureFloor(build_dir, registry, repo, layers, runs, rec, scratch):
     """Records the floor rows (tool "floor") for pulling layers from registry/repo: the GETs
     alone, fetch+hash+inflate without unpacking, the full floor for 1..4 jobs (interleaved run
     by run, so load from elsewhere falls on all alike), the durable floor at the best jobs, and a
-    one-thread breakdown of each stage's cost."""
+    one-thread breakdown of each stage's cost. The outputs take about 7 GB until the end."""
     binary = os.path.join(os.path.abspath(build_dir), "bench", "pull_floor")
     if not os.access(binary, os.X_OK):
         rec.Add("pull floor", "floor", "absent", note=f"{binary} not built")
         return
-    floor = _Floor(binary, registry, repo, layers, scratch)
+    # Every unpacking run's output is kept until the end (see _Floor): room for all of them.
+    unpacking_runs = (MAX_JOBS + 1) * runs + 1
+    need = unpacking_runs * sum(l.get("tar_size", l["size"]) for l in layers) * 1.1 + (2 << 30)
+    fs = os.statvfs(scratch)
+    keep = fs.f_bavail * fs.f_frsize > need
+    floor = _Floor(binary, registry, repo, layers, scratch, keep)
+    try:
+        _Measure(floor, layers, runs, rec)
+    finally:
+        floor.Cleanup()
+
+
+def _Measure(floor, layers, runs, rec):
     n = len(layers)
     mb = sum(l["size"] for l in layers) / 1e6
-    tar_mb = sum(l.get("tar_size", 0) for l in layers) / 1e6
     configs = [("pull floor: fetch", "fetch", n, False,
-                f"{n} blobs, {mb:.0f} MB, {n} parallel GETs to nowhere")]
+                f"{n} GETs at once, {mb:.0f} MB to nowhere")]
     configs += [("pull floor: no unpack", "hash", n, False,
-                 f"fetch + sha256 + ISA-L inflate + sha256, {n} jobs, tar to nowhere")]
+                 f"fetch+sha256+inflate+sha256, {n} at once")]
     configs += [(f"pull floor: jobs={j}", "full", j, False,
-                 f"fetch + sha256 + ISA-L inflate + sha256 + unpack {tar_mb:.0f} MB, {j} at a time")
+                 f"fetch+sha256+inflate+sha256+unpack, {j} at a time")
                 for j in range(1, min(n, MAX_JOBS) + 1)]
-    floor.Run("full", n)  # warm-up: the registry's files into the page cache
+    floor.Run("hash", n)  # warm-up: the registry's files into the page cache
     results = {c[0]: ([], []) for c in configs}
     for _ in range(runs):
         for op, mode, jobs, durable, _note in configs:
@@ -191,7 +217,7 @@ def MeasureFloor(build_dir, registry, repo, layers, runs, rec, scratch, log=prin
             if out:
                 outs.append(out)
         r = _AddRows(rec, f"pull floor: durable jobs={j}", samples, outs,
-                     f"the best jobs, plus each blob written + fsynced and syncfs per layer",
+                     "+ blob files fsynced + syncfs per layer",
                      {"floor": "full", "jobs": j, "durable": True})
         if r:
             r["floor_durable"] = True
