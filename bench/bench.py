@@ -9,7 +9,7 @@ the same operations in the same run, print medians and ratios, and leave a JSON 
     bench/run.sh BUILD_DIR [--quick] [--runs N] [--skip-micro] [--only floor]
 
 `--only floor` measures the pull floor alone (no tools, no dockerd, no micro benchmarks; about a
-minute) and writes bench/results/floor.json. Scratch space: $BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
+minute; 3 runs of each row unless --runs says) and writes bench/results/floor.json. Scratch space: $BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
 """
 
 import argparse
@@ -126,7 +126,8 @@ def main():
     rec = Recorder(log)
     if args.only == "floor":
         log("measuring the pull floor only ...")
-        MeasureFloor(args.build_dir, src, "bench/big", inp["layers"], min(runs, 3), rec, run_dir)
+        runs = args.runs or 3
+        MeasureFloor(args.build_dir, src, "bench/big", inp["layers"], runs, rec, run_dir)
         return _Finish(args, started, runs, {}, inp, rec)
     push = Registry(os.path.join(run_dir, "registry-push"), os.path.join(run_dir, "registry.log"))
     push.Start()

@@ -139,6 +139,11 @@ def _AddRows(rec, op, samples, outs, note, extra):
     extra = dict(extra, cpu_user_s=_median(outs, "cpu_user_s"),
                  cpu_sys_s=_median(outs, "cpu_sys_s"),
                  registry_cpu_s=_median(outs, "registry_cpu_s"))
+    if outs:  # the median run's timeline: when each layer started and ended, its thread's cpu
+        mid = sorted(outs, key=lambda o: o["wall_s"])[len(outs) // 2]
+        extra["layers"] = [{k: round(l[k], 3) if isinstance(l[k], float) else l[k]
+                            for k in ("start_s", "end_s", "cpu_s", "entries", "tar_bytes")}
+                           for l in mid.get("layers", [])]
     return rec.Add(op, "floor", "ok", samples, note=f"{note}; {_cpu_note(outs)}", extra=extra)
 
 

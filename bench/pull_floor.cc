@@ -89,6 +89,7 @@ struct LayerRun {
   uint64_t entries = 0;
   std::string compression;
   double start = 0, end = 0;
+  double cpu = 0;  // the thread's CPU time (user + system) for this layer
 };
 
 // The durable extras: the blob file the compressed bytes are teed into.
@@ -160,9 +161,13 @@ Result<json> RunParallel(const Options& o) {
   double t0 = Now();
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < n;) {
-      double s = Now();
+      double s = Now(), c = ThreadCpu();
       runs[i] = PullLayer(o, i);
-      if (runs[i].ok()) runs[i]->start = s - t0, runs[i]->end = Now() - t0;
+      if (runs[i].ok()) {
+        runs[i]->start = s - t0;
+        runs[i]->end = Now() - t0;
+        runs[i]->cpu = ThreadCpu() - c;
+      }
     }
   };
   std::vector<std::thread> threads;
@@ -183,7 +188,7 @@ Result<json> RunParallel(const Options& o) {
     out["layers"].push_back({{"digest", o.layers[i].str()}, {"compressed_bytes", r.compressed},
                              {"tar_bytes", r.tar}, {"entries", r.entries},
                              {"compression", r.compression}, {"start_s", r.start},
-                             {"end_s", r.end}});
+                             {"end_s", r.end}, {"cpu_s", r.cpu}});
   }
   out["compressed_bytes"] = compressed;
   out["tar_bytes"] = tar;

@@ -109,7 +109,9 @@ def Versions(versions, result):
              f"{result['inputs']['image_tar_bytes'] / 1e6:.0f} MB in 4 layers "
              f"({result['inputs']['image_gzip_bytes'] / 1e6:.0f} MB gzip); 1,000 tags",
              f"runs: light ops 1 warm-up + {result['runs']} timed; heavy ops up to "
-             f"{result['runs']} timed runs within the time budget (RUNS column)"]
+             f"{result['runs']} timed runs within the time budget (RUNS column)"
+             if "--only" not in result["command"] else
+             f"runs: {result['runs']} of each floor row, after one warm-up"]
     lines += [f"{k}: {v}" for k, v in versions.items()]
     return "\n".join(lines)
 
