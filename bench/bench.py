@@ -6,9 +6,10 @@ generate the same inputs everywhere, start the services it needs on loopback, ti
 the same operations in the same run, print medians and ratios, and leave a JSON record
 (bench/results/latest.json) that later runs can be compared with. Usage:
 
-    bench/run.sh BUILD_DIR [--quick] [--runs N] [--skip-micro]
+    bench/run.sh BUILD_DIR [--quick] [--runs N] [--skip-micro] [--only floor]
 
-Scratch space: $BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
+`--only floor` measures the pull floor alone (no tools, no dockerd, no micro benchmarks; about a
+minute; 3 runs of each row unless --runs says) and writes bench/results/floor.json. Scratch space: $BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
 """
 
 import argparse
@@ -91,10 +92,15 @@ def main():
     ap.add_argument("--skip-micro", action="store_true", help="do not run micro benchmarks")
     ap.add_argument("--tools", default="berth,docker,podman,skopeo",
                     help="comma-separated subset of tools to measure (default: all)")
-    ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
+    ap.add_argument("--only", choices=["floor"],
+                    help="measure only this part (floor: the pull floor, see floor.py)")
+    ap.add_argument("--out", help="the JSON record (default bench/results/latest.json, "
+                                  "floor.json with --only floor)")
     args = ap.parse_args()
+    args.out = args.out or os.path.join(HERE, "results",
+                                        "floor.json" if args.only else "latest.json")
     runs = args.runs or (2 if args.quick else 5)
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 and not args.only:
         log("bench: note: not root; dockerd and podman's overlay storage will likely be absent")
 
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -117,12 +123,17 @@ def main():
     if not src.HasManifest("bench/big", "latest"):
         log("seeding the registry with bench/big:latest ...")
         PushOciLayout(src, inp["oci_layout"], "bench/big", "latest")
+    rec = Recorder(log)
+    if args.only == "floor":
+        log("measuring the pull floor only ...")
+        runs = args.runs or 3
+        MeasureFloor(args.build_dir, src, "bench/big", inp["layers"], runs, rec, run_dir)
+        return _Finish(args, started, runs, {}, inp, rec)
     push = Registry(os.path.join(run_dir, "registry-push"), os.path.join(run_dir, "registry.log"))
     push.Start()
     _cleanups.append(lambda: push.Stop())
 
     _WarmPageCache(inp)
-    rec = Recorder(log)
     # Heavy ops get runs after their first only until this moment, shared among the tools;
     # the rest of the ten minutes is for the floor, the micro benchmarks and clean-up.
     budget_end = started + (180 if args.quick else 390)
@@ -194,11 +205,15 @@ def main():
             rec.Add(op, "skopeo", "absent", note="not installed (./dev bench --with-peers)")
 
     log("measuring the pull floor ...")
-    MeasureFloor(src, "bench/big", inp["layers"], min(runs, 3), rec)
+    MeasureFloor(args.build_dir, src, "bench/big", inp["layers"], min(runs, 3), rec, run_dir)
 
     micro = [] if args.skip_micro else report.RunMicro(args.build_dir, log)
     rec.records.extend(micro)
+    return _Finish(args, started, runs, versions, inp, rec)
 
+
+def _Finish(args, started, runs, versions, inp, rec):
+    """Writes the JSON record and prints the table."""
     result = {
         "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": "bench/run.sh " + " ".join(sys.argv[1:]),

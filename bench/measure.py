@@ -86,9 +86,3 @@ def Stats(samples):
         out["daemon_peak_rss_kb"] = max(daemon)
     return out
 
-
-def TimeFn(fn):
-    """Times a Python callable as a Sample (for the pull floor, measured in-process)."""
-    start = time.perf_counter()
-    fn()
-    return Sample(time.perf_counter() - start, None, 0, "")

@@ -40,21 +40,46 @@ def _rss(r):
     return " ".join(parts) or "-"
 
 
+def _order(e2e, ops):
+    """ops first, each op's "<op> floor..." rows right after it, the rest as they came."""
+    seen = []
+    for r in e2e:
+        if r["op"] not in ops and r["op"] not in seen:
+            seen.append(r["op"])
+    order = []
+    for op in ops:
+        order += [op] + [o for o in seen if o.startswith(op + " floor")]
+    return order + [o for o in seen if o not in order]
+
+
+def _floor_ratio(r, e2e):
+    """A pull's distance to the floor (the best jobs) and to the durable floor; for skopeo,
+    which only downloads, to the GETs alone."""
+    parts = []
+    flags = [("floor_best", "the floor"), ("floor_durable", "the durable floor")]
+    if r["tool"] == "skopeo":
+        flags = [("floor_fetch", "the fetch floor")]
+    for flag, what in flags:
+        f = next((x for x in e2e if x.get(flag) and x["status"] == "ok"), None)
+        if f and f["median_s"]:
+            parts.append(f"{r['median_s'] / f['median_s']:.1f}x {what}")
+    return ", ".join(parts)
+
+
 def Table(records, ops):
     e2e = [r for r in records if r["tool"] != "micro"]
-    order = ops + sorted({r["op"] for r in e2e} - set(ops))
-    floor = next((r for r in e2e if r["op"] == "pull floor: one pass"), None)
     rows = [("OPERATION", "TOOL", "RUNS", "MEDIAN", "MIN", "MAX", "PEAK RSS", "RATIO / NOTE")]
-    for op in order:
+    for op in _order(e2e, ops):
         recs = sorted((r for r in e2e if r["op"] == op),
                       key=lambda r: TOOL_ORDER.index(r["tool"]) if r["tool"] in TOOL_ORDER else 99)
         berth = next((r for r in recs if r["tool"] == "berth"), None)
         for r in recs:
             if r["status"] == "ok":
                 extra = _ratio(berth, r) if r["tool"] not in ("berth", "floor") else ""
-                if op == "pull" and floor and floor["status"] == "ok" and r["tool"] != "skopeo":
-                    extra = ", ".join(x for x in [extra, f"{r['median_s'] / floor['median_s']:.1f}x"
-                                                  " the one-pass floor"] if x)
+                if op == "pull" and r["tool"] != "floor":
+                    extra = ", ".join(x for x in [extra, _floor_ratio(r, e2e)] if x)
+                if r["tool"] == "floor" and op != "version":
+                    extra = r["note"]
                 rows.append((op, r["tool"], str(r["runs"]), _secs(r["median_s"]), _secs(r["min_s"]),
                              _secs(r["max_s"]), _rss(r), extra))
             else:
@@ -84,7 +109,9 @@ def Versions(versions, result):
              f"{result['inputs']['image_tar_bytes'] / 1e6:.0f} MB in 4 layers "
              f"({result['inputs']['image_gzip_bytes'] / 1e6:.0f} MB gzip); 1,000 tags",
              f"runs: light ops 1 warm-up + {result['runs']} timed; heavy ops up to "
-             f"{result['runs']} timed runs within the time budget (RUNS column)"]
+             f"{result['runs']} timed runs within the time budget (RUNS column)"
+             if "--only" not in result["command"] else
+             f"runs: {result['runs']} of each floor row, after one warm-up"]
     lines += [f"{k}: {v}" for k, v in versions.items()]
     return "\n".join(lines)
 
