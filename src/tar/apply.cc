@@ -22,6 +22,7 @@
 #include <charconv>
 #include <climits>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
@@ -33,6 +34,27 @@
 
 namespace berth {
 namespace {
+
+// The process's umask, read once from /proc (umask(2) can only be read by
+// changing it, which would race with other threads creating files).
+mode_t ProcessUmask() {
+  static const mode_t mask = [] {
+    FILE* f = std::fopen("/proc/self/status", "re");
+    mode_t m = 022;
+    if (!f) return m;
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+      if (std::strncmp(line, "Umask:", 6) == 0) {
+        m = static_cast<mode_t>(std::strtoul(line + 6, nullptr, 8)) & 0777;
+        break;
+      }
+    }
+    std::fclose(f);
+    return m;
+  }();
+  return mask;
+}
+
 
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kWhiteoutMetaPrefix = ".wh..wh.";
@@ -119,7 +141,11 @@ class Applier {
   Result<int64_t> WriteData(int fd, int64_t size);
   Status Hardlink(const RootPath& path, int pfd, archive_entry* e);
   Status CopyFromLower(const RootPath& target, int pfd, const std::string& base);
-  Status Metadata(int pfd, const std::string& base, int fd, mode_t type, archive_entry* e);
+  // created: the mode a regular file was created with (its owner is then
+  // berth's), so chown and chmod run only when they change something.
+  Status Metadata(int pfd, const std::string& base, int fd, mode_t type, archive_entry* e,
+                  std::optional<mode_t> created = std::nullopt);
+  Result<bool> OwnerIsAlready(int fd, archive_entry* e);
   Status Chown(int pfd, const std::string& base, archive_entry* e);
   Status Xattrs(int pfd, const std::string& base, int fd, archive_entry* e);
   Status SetTimesLater(int fd, archive_entry* e);
@@ -248,7 +274,11 @@ Status Applier::RegularFile(int pfd, const std::string& base, archive_entry* e) 
   int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
   if (size < 0) return MakeError(Code::kDataLoss, "negative file size");
   TRY(ChargeBytes(size));
-  UniqueFd fd(::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  // Created with its final permission bits when the umask leaves them alone
+  // (0644, 0755: nearly every file), which saves the chmod; the snapshot dir
+  // is private (0700) while it is being filled.
+  mode_t created = archive_entry_perm(e) & 0777 & ~ProcessUmask();
+  UniqueFd fd(::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, created));
   if (!fd.valid()) return ErrnoError("create");
   int64_t end = TRY(WriteData(fd.get(), size));
   if (end < size) {
@@ -258,7 +288,7 @@ Status Applier::RegularFile(int pfd, const std::string& base, archive_entry* e) 
     if (archive_entry_sparse_count(e) == 0) return MakeError(Code::kDataLoss, "file data shorter than its size");
     if (::ftruncate(fd.get(), size) != 0) return ErrnoError("truncate");
   }
-  TRY(Metadata(pfd, base, fd.get(), AE_IFREG, e));
+  TRY(Metadata(pfd, base, fd.get(), AE_IFREG, e, created));
   struct Times t = EntryTimes(e);
   if (::futimens(fd.get(), t.ts) != 0) return ErrnoError("set times");
   return Ok();
@@ -407,10 +437,25 @@ Status Applier::Xattrs(int pfd, const std::string& base, int fd, archive_entry* 
 
 // Ownership first (chown clears setuid bits and capabilities), then the mode, then
 // xattrs such as security.capability, then (for non-directories) times.
-Status Applier::Metadata(int pfd, const std::string& base, int fd, mode_t type, archive_entry* e) {
-  TRY(Chown(pfd, base, e));
+// True when the new file fd already has the entry's owner (berth's own uid
+// and gid: most image files are root's), so no chown is needed. The group is
+// checked on the file itself: a setgid parent gives its own.
+Result<bool> Applier::OwnerIsAlready(int fd, archive_entry* e) {
+  la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+  if (uid != static_cast<la_int64_t>(::geteuid())) return false;
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return ErrnoError("stat");
+  return static_cast<la_int64_t>(st.st_uid) == uid && static_cast<la_int64_t>(st.st_gid) == gid;
+}
+
+Status Applier::Metadata(int pfd, const std::string& base, int fd, mode_t type, archive_entry* e,
+                         std::optional<mode_t> created) {
+  if (!created || !opts_.same_owner || !TRY(OwnerIsAlready(fd, e))) TRY(Chown(pfd, base, e));
   mode_t mode = archive_entry_perm(e) & 07777;
-  if (type != AE_IFLNK) {
+  // A chown clears set-id bits, so those always get their chmod afterwards.
+  if (created && *created == mode) {
+    // the file has its mode already
+  } else if (type != AE_IFLNK) {
     if (fd >= 0) {
       if (::fchmod(fd, mode) != 0) return ErrnoError("chmod");
     } else {
