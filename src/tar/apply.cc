@@ -159,6 +159,13 @@ class Applier {
   uint64_t bytes_ = 0;  // charged against opts_.limits.max_bytes
   std::vector<std::optional<RootFs>> lowers_;
   std::optional<std::vector<std::string>> lower_dirs_;  // opts_.lowers, or lowers_fn's answer
+  // The last parent directory opened: tars list a directory's files one
+  // after the other, so most entries reuse it instead of resolving their
+  // path again. An entry only ever removes below its parent, so the cached
+  // directory is still the one at parent_path_; a whiteout drops it anyway.
+  RootPath parent_path_;
+  UniqueFd parent_fd_;
+  Result<int> ParentDir(const RootPath& parent);
 };
 
 // RootPathString's length without building it.
@@ -166,6 +173,14 @@ size_t RootPathLength(const RootPath& path) {
   size_t n = path.empty() ? 0 : path.size() - 1;
   for (const auto& c : path) n += c.size();
   return n;
+}
+
+Result<int> Applier::ParentDir(const RootPath& parent) {
+  if (!parent_fd_.valid() || parent != parent_path_) {
+    parent_fd_ = TRY(root_.OpenDir(parent, /*create=*/true));
+    parent_path_ = parent;
+  }
+  return parent_fd_.get();
 }
 
 Status Applier::Apply(archive_entry* e) {
@@ -195,8 +210,11 @@ Status Applier::Apply(archive_entry* e) {
   }
   RootPath parent(path.begin(), path.end() - 1);
   const std::string& base = path.back();
-  UniqueFd pfd = TRY(root_.OpenDir(parent, /*create=*/true));
-  if (base.starts_with(kWhiteoutPrefix)) return Whiteout(path, pfd.get(), e);
+  int pfd = TRY(ParentDir(parent));
+  if (base.starts_with(kWhiteoutPrefix)) {
+    UniqueFd held = std::move(parent_fd_);  // not kept past a removal (not needed, but cheap)
+    return Whiteout(path, held.get(), e);
+  }
 
   bool is_dir = type == AE_IFDIR && !is_link;
   if (is_link) {
@@ -204,42 +222,42 @@ Status Applier::Apply(archive_entry* e) {
     if (target == path) return MakeError(Code::kInvalidArgument, "hardlink to itself");
   }
   struct stat st;
-  if (::fstatat(pfd.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+  if (::fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     // A later entry replaces an earlier one, except that a directory over a
     // directory keeps its contents and only takes the new metadata.
     if (!(is_dir && S_ISDIR(st.st_mode))) {
-      if (S_ISDIR(st.st_mode)) TRY(ForgetTimes(pfd.get(), base));
-      TRY(RemoveTreeAt(pfd.get(), base));
+      if (S_ISDIR(st.st_mode)) TRY(ForgetTimes(pfd, base));
+      TRY(RemoveTreeAt(pfd, base));  // below the cached parent, which stays valid
     }
   } else if (errno != ENOENT) {
     return ErrnoError("stat");
   }
 
-  if (is_link) return Hardlink(path, pfd.get(), e);
+  if (is_link) return Hardlink(path, pfd, e);
   switch (type) {
     case AE_IFREG:
-      return RegularFile(pfd.get(), base, e);
+      return RegularFile(pfd, base, e);
     case AE_IFDIR: {
-      if (::mkdirat(pfd.get(), base.c_str(), 0700) != 0 && errno != EEXIST) {
+      if (::mkdirat(pfd, base.c_str(), 0700) != 0 && errno != EEXIST) {
         return ErrnoError("mkdir");
       }
-      UniqueFd dfd(::openat(pfd.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd dfd(::openat(pfd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!dfd.valid()) return ErrnoError("open directory");
-      TRY(Metadata(pfd.get(), base, dfd.get(), type, e));
+      TRY(Metadata(pfd, base, dfd.get(), type, e));
       return SetTimesLater(dfd.get(), e);
     }
     case AE_IFLNK: {
       const char* target = EntrySymlink(e);
       if (!target || !*target) return MakeError(Code::kDataLoss, "symlink without a target");
-      if (::symlinkat(target, pfd.get(), base.c_str()) != 0) return ErrnoError("symlink");
-      return Metadata(pfd.get(), base, -1, type, e);
+      if (::symlinkat(target, pfd, base.c_str()) != 0) return ErrnoError("symlink");
+      return Metadata(pfd, base, -1, type, e);
     }
     case AE_IFCHR:
     case AE_IFBLK:
     case AE_IFIFO: {
       dev_t dev = type == AE_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
-      if (::mknodat(pfd.get(), base.c_str(), type | 0600, dev) != 0) return ErrnoError("mknod");
-      return Metadata(pfd.get(), base, -1, type, e);
+      if (::mknodat(pfd, base.c_str(), type | 0600, dev) != 0) return ErrnoError("mknod");
+      return Metadata(pfd, base, -1, type, e);
     }
     case AE_IFSOCK:
       return Ok();  // sockets cannot be restored from a tar; Docker skips them too
