@@ -165,6 +165,8 @@ class Applier {
   // directory is still the one at parent_path_; a whiteout drops it anyway.
   RootPath parent_path_;
   UniqueFd parent_fd_;
+  bool parent_setgid_ = false;
+  gid_t parent_gid_ = 0;
   Result<int> ParentDir(const RootPath& parent);
 };
 
@@ -177,7 +179,12 @@ size_t RootPathLength(const RootPath& path) {
 
 Result<int> Applier::ParentDir(const RootPath& parent) {
   if (!parent_fd_.valid() || parent != parent_path_) {
-    parent_fd_ = TRY(root_.OpenDir(parent, /*create=*/true));
+    UniqueFd fd = TRY(root_.OpenDir(parent, /*create=*/true));
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return ErrnoError("stat");
+    parent_setgid_ = (st.st_mode & S_ISGID) != 0;  // new files take this group then
+    parent_gid_ = st.st_gid;
+    parent_fd_ = std::move(fd);
     parent_path_ = parent;
   }
   return parent_fd_.get();
@@ -459,8 +466,14 @@ Status Applier::Xattrs(int pfd, const std::string& base, int fd, archive_entry* 
 // and gid: most image files are root's), so no chown is needed. The group is
 // checked on the file itself: a setgid parent gives its own.
 Result<bool> Applier::OwnerIsAlready(int fd, archive_entry* e) {
+  static const uid_t euid = ::geteuid();
+  static const gid_t egid = ::getegid();
   la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
-  if (uid != static_cast<la_int64_t>(::geteuid())) return false;
+  if (uid != static_cast<la_int64_t>(euid)) return false;
+  if (parent_fd_.valid() && parent_fd_.get() != fd) {  // the file's group follows from its parent
+    gid_t got = parent_setgid_ ? parent_gid_ : egid;
+    return static_cast<la_int64_t>(got) == gid;
+  }
   struct stat st;
   if (::fstat(fd, &st) != 0) return ErrnoError("stat");
   return static_cast<la_int64_t>(st.st_uid) == uid && static_cast<la_int64_t>(st.st_gid) == gid;
