@@ -6,6 +6,7 @@
 // Reader through the read callback, so a blob upload needs no second copy.
 #include "net/http.h"
 
+#include <cctype>
 #include <cstring>
 
 #include "base/interrupt.h"
@@ -23,18 +24,10 @@ struct State {
   std::optional<Error> error{};  // set by a callback that aborted the transfer
 };
 
-long StatusOf(std::string_view line) {
-  if (!line.starts_with("HTTP/")) return 0;
-  size_t sp = line.find(' ');
-  if (sp == std::string_view::npos) return 0;
-  auto code = ParseInt(line.substr(sp + 1, 3));
-  return code && *code >= 100 && *code <= 999 ? static_cast<long>(*code) : 0;
-}
-
 size_t OnHeader(char* data, size_t size, size_t n, void* p) {
   auto* st = static_cast<State*>(p);
   std::string_view line(data, size * n);
-  if (long code = StatusOf(line)) {
+  if (long code = StatusLineCode(line)) {
     st->resp->status = code;
     st->resp->headers.clear();
     return line.size();
@@ -86,6 +79,29 @@ bool SendsBody(const Request& r) {
 }
 
 }  // namespace
+
+long StatusLineCode(std::string_view line) {
+  if (!line.starts_with("HTTP/")) return 0;
+  size_t sp = line.find(' ');
+  if (sp == std::string_view::npos) return 0;
+  auto code = ParseInt(line.substr(sp + 1, 3));
+  return code && *code >= 100 && *code <= 999 ? static_cast<long>(*code) : 0;
+}
+
+std::string PercentEncode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
 
 std::optional<std::string_view> Response::Header(std::string_view name) const {
   std::string key = ToLower(name);

@@ -81,6 +81,13 @@ enum class Failure {
 // fails.
 Result<Response> Exchange(const Request& request, Failure* failure = nullptr);
 
+// RFC 3986 percent-encoding of everything but unreserved characters (for
+// query parameters: scopes, search terms).
+std::string PercentEncode(std::string_view s);
+
+// "HTTP/1.1 206 Partial Content" -> 206; 0 when line is no status line.
+long StatusLineCode(std::string_view line);
+
 // Classifies a libcurl result code.
 Failure FailureOf(int curl_code);
 

@@ -23,15 +23,6 @@ namespace {
 // hands the write callback at most CURL_MAX_WRITE_SIZE (16 KiB) at a time.
 constexpr size_t kMaxPending = 256 << 10;
 
-// "HTTP/1.1 206 Partial Content" -> 206; 0 if line is no status line.
-long StatusOf(std::string_view line) {
-  if (!line.starts_with("HTTP/")) return 0;
-  size_t sp = line.find(' ');
-  if (sp == std::string_view::npos) return 0;
-  auto code = ParseInt(line.substr(sp + 1, 3));
-  return code && *code >= 100 && *code <= 999 ? static_cast<long>(*code) : 0;
-}
-
 // "bytes 100-199/200" -> 100.
 std::optional<int64_t> RangeStart(std::string_view v) {
   if (!v.starts_with("bytes ")) return std::nullopt;
@@ -218,7 +209,7 @@ size_t HttpReader::OnBody(char* data, size_t size, size_t n, void* self) {
 // redirect's or a 1xx's come before the final one); the empty line ends it.
 size_t HttpReader::TakeHeader(std::string_view line) {
   if (headers_done_) return line.size();  // trailers
-  if (long code = StatusOf(line)) {
+  if (long code = StatusLineCode(line)) {
     status_ = code;
     headers_.clear();
     return line.size();

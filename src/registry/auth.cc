@@ -18,21 +18,6 @@ namespace {
 constexpr int64_t kMaxTokenBody = 1 << 20;
 constexpr int64_t kDefaultTokenSeconds = 60;
 
-std::string UrlEncode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<Challenge> ParseChallenge(std::string_view h) {
@@ -170,13 +155,13 @@ Result<std::string> Authenticator::FetchToken(const std::string& scope) {
   if (!credentials_.identity_token.empty()) {
     req.method = "POST";
     req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
-    req.body = "grant_type=refresh_token&client_id=berth&service=" + UrlEncode(service) +
-               "&scope=" + UrlEncode(scope) + "&refresh_token=" + UrlEncode(credentials_.identity_token);
+    req.body = "grant_type=refresh_token&client_id=berth&service=" + net::PercentEncode(service) +
+               "&scope=" + net::PercentEncode(scope) + "&refresh_token=" + net::PercentEncode(credentials_.identity_token);
   } else {
     req.url += (realm.find('?') == std::string::npos ? "?" : "&");
-    req.url += "service=" + UrlEncode(service);
+    req.url += "service=" + net::PercentEncode(service);
     for (std::string_view one : Split(scope, ' ')) {  // several scopes: one parameter each
-      if (!one.empty()) req.url += "&scope=" + UrlEncode(one);
+      if (!one.empty()) req.url += "&scope=" + net::PercentEncode(one);
     }
     if (!credentials_.username.empty()) req.headers.push_back(BasicAuthorization(credentials_));
   }

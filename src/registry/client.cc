@@ -74,7 +74,7 @@ class ResumingReader : public Reader {
       }
       bool transient = st.error().code == Code::kUnavailable && (status == 0 || IsTransientStatus(status));
       if (!transient || attempt + 1 >= r_.options().attempts) return st;
-      TRY(Sleep(attempt));
+      TRY(r_.Backoff(attempt));
     }
   }
 
@@ -92,20 +92,11 @@ class ResumingReader : public Reader {
       }
       if (n.error().code != Code::kUnavailable || attempt + 1 >= r_.options().attempts) return n.error();
       cur_.reset();
-      TRY(Sleep(attempt));
+      TRY(r_.Backoff(attempt));
     }
   }
 
  private:
-  Status Sleep(int attempt) {
-    int64_t ms = r_.options().retry_delay_ms << std::min(attempt, 6);
-    for (int64_t t = 0; t < ms; t += 20) {
-      TRY(CheckInterrupted());
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(20, ms - t)));
-    }
-    return CheckInterrupted();
-  }
-
   Registry& r_;
   std::string path_, scope_;
   int64_t pos_, size_;
@@ -180,7 +171,7 @@ Result<net::Response> Registry::Once(net::Request& req, const std::string& scope
   return net::Exchange(r, failure);
 }
 
-Status Registry::Backoff(int attempt) {
+Status Registry::Backoff(int attempt) const {
   int64_t ms = options_.retry_delay_ms << std::min(attempt, 6);
   for (int64_t t = 0; t < ms; t += 20) {
     TRY(CheckInterrupted());

@@ -64,13 +64,15 @@ class Registry {
   bool has_credentials() const { return auth_.has_credentials(); }
   const ClientOptions& options() const { return options_; }
   Authenticator& auth() { return auth_; }
+  // Sleeps before retry number attempt (0-based): retry_delay_ms << attempt,
+  // at most 64 times the base. Cancelled when interrupted meanwhile.
+  Status Backoff(int attempt) const;
 
  private:
   Registry(Endpoint endpoint, ClientOptions options, Credentials credentials);
   // GET /v2/ on base_, retrying connections that broke (kOther) with backoff.
   Result<net::Response> Ping(net::Failure* failure);
   Result<net::Response> Once(net::Request& request, const std::string& scope, net::Failure* failure);
-  Status Backoff(int attempt);
 
   Endpoint endpoint_;
   ClientOptions options_;

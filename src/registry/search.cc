@@ -16,21 +16,6 @@ namespace {
 
 constexpr int64_t kMaxSearchBody = 1 << 20;
 
-std::string UrlQuery(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Parses /v1/search's answer; nullopt when it is not that API's JSON.
 std::optional<std::vector<SearchResult>> ParseV1(const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
@@ -81,7 +66,7 @@ SearchQuery ParseSearchTerm(std::string_view term) {
 
 Result<std::vector<SearchResult>> Search(const RegistryConfig& config, const ClientOptions& options,
                                          const SearchQuery& q, int limit) {
-  std::string path = "/v1/search?q=" + UrlQuery(q.term) + "&n=" + std::to_string(limit);
+  std::string path = "/v1/search?q=" + net::PercentEncode(q.term) + "&n=" + std::to_string(limit);
   if (q.index == "docker.io" || q.index == "index.docker.io") {
     Endpoint ep{.url = std::string(kDockerHubIndex), .domain = "docker.io", .host = "index.docker.io"};
     if (const char* u = std::getenv("BERTH_HUB_INDEX_URL"); u && *u) ep.url = u;  // tests: Hub is unreachable here
