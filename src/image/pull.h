@@ -17,8 +17,14 @@
 
 namespace berth::image {
 
-// Docker's default for --max-concurrent-downloads is 3; see pull.cc for why
-// berth's is what it is.
+// --max-concurrent-downloads' default. Docker's is 3 too, but for another
+// reason: a berth layer is CPU-bound end to end (inflate, two sha256s and
+// unpacking run in the worker that downloads it), so the right number is a
+// little above the cores, so that a worker blocked in the file system (file
+// creation, fsync, syncfs) leaves the others something to run. Measured on
+// the bench's 4-layer image on 2 cores (bench/README.md, "the floor"): 1
+// worker 1.6-2.0 s, 2 workers 1.4-1.6 s, 3 workers best for berth in every
+// paired run against 2, 4 no better than 3.
 inline constexpr int kDefaultConcurrentDownloads = 3;
 
 // What a pull reports as it goes; every member may be unset. Called from
