@@ -292,7 +292,11 @@ Status Applier::Whiteout(const RootPath& path, int pfd, archive_entry* e) {
   TRY(ForgetTimes(pfd, victim));
   TRY(RemoveTreeAt(pfd, victim));
   if (::mknodat(pfd, victim.c_str(), S_IFCHR, makedev(0, 0)) != 0) return ErrnoError("mknod whiteout");
-  return Chown(pfd, victim, e);
+  TRY(Chown(pfd, victim, e));
+  // The marker's times, so a layer unpacked twice is the same tree (not "now").
+  struct Times t = EntryTimes(e);
+  if (::utimensat(pfd, victim.c_str(), t.ts, AT_SYMLINK_NOFOLLOW) != 0) return ErrnoError("set times");
+  return Ok();
 }
 
 Status Applier::RegularFile(int pfd, const std::string& base, archive_entry* e) {
