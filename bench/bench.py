@@ -30,6 +30,7 @@ import inputs as inputs_mod  # noqa: E402
 import report  # noqa: E402
 import tools  # noqa: E402
 from floor import MeasureFloor, PushOciLayout  # noqa: E402
+from load_floor import MeasureLoadFloor  # noqa: E402
 from services import Dockerd, Registry, UnmountUnder  # noqa: E402
 from suite import OPS, Recorder, Suite  # noqa: E402
 
@@ -206,6 +207,8 @@ def main():
 
     log("measuring the pull floor ...")
     MeasureFloor(args.build_dir, src, "bench/big", inp["layers"], min(runs, 3), rec, run_dir)
+    log("measuring the load floor ...")
+    MeasureLoadFloor(inp["docker_archive"], min(runs, 3), rec, run_dir)
 
     micro = [] if args.skip_micro else report.RunMicro(args.build_dir, log)
     rec.records.extend(micro)

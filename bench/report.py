@@ -78,6 +78,10 @@ def Table(records, ops):
                 extra = _ratio(berth, r) if r["tool"] not in ("berth", "floor") else ""
                 if op == "pull" and r["tool"] != "floor":
                     extra = ", ".join(x for x in [extra, _floor_ratio(r, e2e)] if x)
+                if op == "load" and r["tool"] != "floor":
+                    f = next((x for x in e2e if x["op"] == "load floor" and x["status"] == "ok"), None)
+                    if f and f["median_s"]:
+                        extra = ", ".join(x for x in [extra, f"{r['median_s'] / f['median_s']:.1f}x the floor"] if x)
                 if r["tool"] == "floor" and op != "version":
                     extra = r["note"]
                 rows.append((op, r["tool"], str(r["runs"]), _secs(r["median_s"]), _secs(r["min_s"]),
