@@ -131,11 +131,32 @@ Failure FailureOf(int curl_code) {
   }
 }
 
-int ApplyTls(CurlEasy& e, const TlsOptions& tls) {
+Status AppendHeaders(CurlEasy& e, curl_slist** list, const std::vector<std::string>& headers) {
+  for (const std::string& h : headers) {
+    curl_slist* l = e.api().slist_append(*list, h.c_str());
+    if (!l) return MakeError(Code::kInternal, "curl_slist_append failed");
+    *list = l;
+  }
+  return Ok();
+}
+
+Status SetConnection(CurlEasy& e, const Connection& c) {
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption opt, auto value) {
     if (rc == CURLE_OK) rc = e.Set(opt, value);
   };
+  set(CURLOPT_ERRORBUFFER, c.errbuf);
+  set(CURLOPT_URL, c.url.c_str());  // strings are copied by libcurl
+  set(CURLOPT_USERAGENT, "berth");
+  set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_HTTPHEADER, c.headers);
+  set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);  // a proxy's "200 Connection established"
+  set(CURLOPT_CONNECTTIMEOUT, c.connect_timeout_s);
+  set(CURLOPT_LOW_SPEED_LIMIT, c.low_speed_limit);
+  set(CURLOPT_LOW_SPEED_TIME, c.low_speed_time_s);
+  set(CURLOPT_FOLLOWLOCATION, c.follow_redirects ? 1L : 0L);
+  set(CURLOPT_MAXREDIRS, kMaxRedirects);
+  const TlsOptions& tls = c.tls;
   set(CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
   set(CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
   if (!tls.ca_pem.empty()) {
@@ -147,7 +168,12 @@ int ApplyTls(CurlEasy& e, const TlsOptions& tls) {
   }
   if (!tls.client_cert.empty()) set(CURLOPT_SSLCERT, tls.client_cert.c_str());
   if (!tls.client_key.empty()) set(CURLOPT_SSLKEY, tls.client_key.c_str());
-  return rc;
+  if (rc != CURLE_OK) return MakeError(Code::kInternal, std::string("curl_easy_setopt: ") + e.StrError(rc));
+  // Best effort: libcurl older than 7.85 lacks these, and then follows
+  // redirects to http, https, ftp and ftps.
+  (void)e.Set(CURLOPT_PROTOCOLS_STR, "http,https");
+  (void)e.Set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  return Ok();
 }
 
 Result<Response> Exchange(const Request& req, Failure* failure) {
@@ -166,11 +192,7 @@ Result<Response> Exchange(const Request& req, Failure* failure) {
   } free_list{api, headers};
   std::vector<std::string> hs = req.headers;
   if (SendsBody(req)) hs.push_back("Expect:");  // no 100-continue round trip
-  for (const std::string& h : hs) {
-    curl_slist* l = api.slist_append(headers, h.c_str());
-    if (!l) return MakeError(Code::kInternal, "curl_slist_append failed");
-    headers = l;
-  }
+  TRY(AppendHeaders(e, &headers, hs));
   Response resp;
   State st{.req = &req, .resp = &resp};
   CURLcode rc = CURLE_OK;
@@ -178,11 +200,10 @@ Result<Response> Exchange(const Request& req, Failure* failure) {
     if (rc == CURLE_OK) rc = e.Set(opt, value);
   };
   char errbuf[CURL_ERROR_SIZE] = {0};  // libcurl's detail ("SSL certificate problem: ...")
-  set(CURLOPT_ERRORBUFFER, static_cast<char*>(errbuf));
-  set(CURLOPT_URL, req.url.c_str());
-  set(CURLOPT_USERAGENT, "berth");
-  set(CURLOPT_NOSIGNAL, 1L);
-  set(CURLOPT_HTTPHEADER, headers);
+  TRY(SetConnection(e, {.url = req.url, .errbuf = errbuf, .headers = headers,
+                        .connect_timeout_s = req.connect_timeout_s, .low_speed_limit = 1,
+                        .low_speed_time_s = req.low_speed_time_s,
+                        .follow_redirects = req.follow_redirects, .tls = req.tls}));
   set(CURLOPT_HEADERFUNCTION, &OnHeader);
   set(CURLOPT_HEADERDATA, static_cast<void*>(&st));
   set(CURLOPT_WRITEFUNCTION, &OnBody);
@@ -190,11 +211,6 @@ Result<Response> Exchange(const Request& req, Failure* failure) {
   set(CURLOPT_NOPROGRESS, 0L);
   set(CURLOPT_XFERINFOFUNCTION, &OnProgress);
   set(CURLOPT_XFERINFODATA, static_cast<void*>(&st));
-  set(CURLOPT_CONNECTTIMEOUT, req.connect_timeout_s);
-  set(CURLOPT_LOW_SPEED_LIMIT, 1L);
-  set(CURLOPT_LOW_SPEED_TIME, req.low_speed_time_s);
-  set(CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
-  set(CURLOPT_MAXREDIRS, kMaxRedirects);
   if (req.method == "HEAD") {
     set(CURLOPT_NOBODY, 1L);
   } else if (req.body_reader) {
@@ -210,10 +226,7 @@ Result<Response> Exchange(const Request& req, Failure* failure) {
   } else if (req.method != "GET") {
     set(CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
-  if (rc == CURLE_OK) rc = static_cast<CURLcode>(ApplyTls(e, req.tls));
   if (rc != CURLE_OK) return MakeError(Code::kInternal, std::string("curl_easy_setopt: ") + e.StrError(rc));
-  (void)e.Set(CURLOPT_PROTOCOLS_STR, "http,https");
-  (void)e.Set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 
   rc = e.Perform();
   if (st.error) return *st.error;

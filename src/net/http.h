@@ -15,6 +15,8 @@
 #include "base/io.h"
 #include "base/result.h"
 
+struct curl_slist;
+
 namespace berth::net {
 
 class CurlEasy;
@@ -91,8 +93,23 @@ long StatusLineCode(std::string_view line);
 // Classifies a libcurl result code.
 Failure FailureOf(int curl_code);
 
-// Sets the TLS options on a libcurl easy handle (shared with HttpReader).
-// Returns the first CURLcode that failed, CURLE_OK (0) when all took.
-int ApplyTls(CurlEasy& easy, const TlsOptions& tls);
+// What Exchange and HttpReader set alike on their easy handle: the URL,
+// libcurl's error buffer (CURL_ERROR_SIZE bytes), the request headers,
+// timeouts, redirects (http and https only) and TLS. Internal on a setopt failure.
+struct Connection {
+  const std::string& url;
+  char* errbuf;
+  curl_slist* headers;  // may be null
+  long connect_timeout_s;
+  long low_speed_limit;
+  long low_speed_time_s;
+  bool follow_redirects;
+  const TlsOptions& tls;
+};
+Status SetConnection(CurlEasy& easy, const Connection& c);
+
+// Appends "Name: value" headers to a libcurl list (which starts as *list,
+// may be null, and is owned by the caller also on failure).
+Status AppendHeaders(CurlEasy& easy, curl_slist** list, const std::vector<std::string>& headers);
 
 }  // namespace berth::net

@@ -75,41 +75,26 @@ Result<std::unique_ptr<HttpReader>> OpenHttp(const std::string& url, const HttpO
 Status HttpReader::Configure() {
   t_ = std::make_unique<Transfer>(TRY_CTX(CurlEasy::Create(), "Get " + Quote(url_)));
   const CurlApi& api = t_->easy.api();
-  for (const std::string& h : opts_.headers) {
-    curl_slist* l = api.slist_append(t_->headers, h.c_str());
-    if (!l) return MakeError(Code::kInternal, "curl_slist_append failed");
-    t_->headers = l;
-  }
   CurlEasy& e = t_->easy;
+  TRY(AppendHeaders(e, &t_->headers, opts_.headers));
+  TRY(SetConnection(e, {.url = url_, .errbuf = t_->errbuf, .headers = t_->headers,
+                        .connect_timeout_s = opts_.connect_timeout_s,
+                        .low_speed_limit = opts_.low_speed_limit,
+                        .low_speed_time_s = opts_.low_speed_time_s,
+                        .follow_redirects = opts_.follow_redirects, .tls = opts_.tls}));
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption opt, auto value) {
     if (rc == CURLE_OK) rc = e.Set(opt, value);
   };
-  set(CURLOPT_ERRORBUFFER, static_cast<char*>(t_->errbuf));
-  set(CURLOPT_URL, url_.c_str());  // strings are copied by libcurl
-  set(CURLOPT_USERAGENT, "berth");
-  set(CURLOPT_NOSIGNAL, 1L);
-  set(CURLOPT_HTTPHEADER, t_->headers);
-  set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);  // a proxy's "200 Connection established"
   set(CURLOPT_HEADERFUNCTION, &HttpReader::OnHeader);
   set(CURLOPT_HEADERDATA, static_cast<void*>(this));
   set(CURLOPT_WRITEFUNCTION, &HttpReader::OnBody);
   set(CURLOPT_WRITEDATA, static_cast<void*>(this));
-  set(CURLOPT_CONNECTTIMEOUT, opts_.connect_timeout_s);
-  set(CURLOPT_LOW_SPEED_LIMIT, opts_.low_speed_limit);
-  set(CURLOPT_LOW_SPEED_TIME, opts_.low_speed_time_s);
-  set(CURLOPT_FOLLOWLOCATION, opts_.follow_redirects ? 1L : 0L);
-  set(CURLOPT_MAXREDIRS, kMaxRedirects);
-  if (rc == CURLE_OK) rc = static_cast<CURLcode>(ApplyTls(e, opts_.tls));
   std::string range = std::to_string(opts_.offset) + "-";
   if (opts_.offset > 0) set(CURLOPT_RANGE, range.c_str());  // "Range: bytes=N-"
   if (rc != CURLE_OK) {
     return MakeError(Code::kInternal, std::string("curl_easy_setopt: ") + e.StrError(rc));
   }
-  // Best effort: libcurl older than 7.85 lacks these, and then follows
-  // redirects to http, https, ftp and ftps.
-  (void)e.Set(CURLOPT_PROTOCOLS_STR, "http,https");
-  (void)e.Set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 
   t_->multi = api.multi_init();
   if (!t_->multi) return MakeError(Code::kInternal, "curl_multi_init failed");
