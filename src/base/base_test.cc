@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "base/clock.h"
 #include "base/file.h"
@@ -79,6 +80,18 @@ namespace {
 
 TEST(Clock, FormatUtc) {
   EXPECT_EQ(FormatUtc(1700000000123456789, "%Y-%m-%d %H:%M:%S +0000 UTC"), "2023-11-14 22:13:20 +0000 UTC");
+}
+
+}  // namespace
+}  // namespace berth
+
+namespace berth {
+namespace {
+
+TEST(FileTest, ProcessUmaskIsTheUmask) {
+  mode_t now = ::umask(0);  // the test is single-threaded here: read by setting, then restore
+  ::umask(now);
+  EXPECT_EQ(ProcessUmask(), now);
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <vector>
@@ -133,6 +135,24 @@ std::string JoinPath(std::string_view a, std::string_view b) {
   if (out != "/") out += '/';
   out += b;
   return out;
+}
+
+mode_t ProcessUmask() {
+  static const mode_t mask = [] {
+    FILE* f = std::fopen("/proc/self/status", "re");
+    mode_t m = 022;
+    if (!f) return m;
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+      if (std::strncmp(line, "Umask:", 6) == 0) {
+        m = static_cast<mode_t>(std::strtoul(line + 6, nullptr, 8)) & 0777;
+        break;
+      }
+    }
+    std::fclose(f);
+    return m;
+  }();
+  return mask;
 }
 
 }  // namespace berth

@@ -92,4 +92,9 @@ std::string JoinPath(std::string_view a, std::string_view b);
 // file with several links counts once per link). Walks as WalkTreeAt does.
 Result<uint64_t> DiskUsage(const std::string& path);
 
+// The process's umask (read once, from /proc/self/status: umask(2) can
+// only be read by changing it, which would race with other threads creating
+// files). 022 when it cannot be read.
+mode_t ProcessUmask();
+
 }  // namespace berth

@@ -27,6 +27,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "base/file.h"
 #include "base/strings.h"
 #include "tar/archive_util.h"
 #include "tar/layer_size.h"
@@ -34,27 +35,6 @@
 
 namespace berth {
 namespace {
-
-// The process's umask, read once from /proc (umask(2) can only be read by
-// changing it, which would race with other threads creating files).
-mode_t ProcessUmask() {
-  static const mode_t mask = [] {
-    FILE* f = std::fopen("/proc/self/status", "re");
-    mode_t m = 022;
-    if (!f) return m;
-    char line[256];
-    while (std::fgets(line, sizeof line, f)) {
-      if (std::strncmp(line, "Umask:", 6) == 0) {
-        m = static_cast<mode_t>(std::strtoul(line + 6, nullptr, 8)) & 0777;
-        break;
-      }
-    }
-    std::fclose(f);
-    return m;
-  }();
-  return mask;
-}
-
 
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kWhiteoutMetaPrefix = ".wh..wh.";
