@@ -88,8 +88,8 @@ int CmdLogin(Context& ctx, const std::vector<std::string>& args) {
   if (!store.ok()) return Fail(store.error());
   auto config = ctx.RegistryConfig();
   if (!config.ok()) return Fail(config.error());
-  auto endpoints = registry::EndpointsFor(*config, domain, false);
-  if (!endpoints.ok()) return Fail(endpoints.error());
+  auto endpoint = registry::RegistryEndpoint(*config, domain);
+  if (!endpoint.ok()) return Fail(endpoint.error());
   registry::ClientOptions options = ctx.ClientOptions();
 
   registry::AuthConfig auth{.username = *user, .password = *pass};
@@ -101,7 +101,7 @@ int CmdLogin(Context& ctx, const std::vector<std::string>& args) {
       std::fflush(stdout);
       registry::Credentials c{.username = (*stored)->username, .password = (*stored)->password,
                               .identity_token = (*stored)->identity_token};
-      if (registry::CheckLogin(endpoints->back(), c, options).ok()) {
+      if (registry::CheckLogin(*endpoint, c, options).ok()) {
         std::printf("Login Succeeded\n");
         return 0;
       }
@@ -120,7 +120,7 @@ int CmdLogin(Context& ctx, const std::vector<std::string>& args) {
       auth.password = *p;
     }
   }
-  Status st = registry::CheckLogin(endpoints->back(),
+  Status st = registry::CheckLogin(*endpoint,
                                    {.username = auth.username, .password = auth.password}, options);
   if (!st.ok()) return Fail("Error: " + st.error().message);
   Status saved = store->Store(domain, auth);

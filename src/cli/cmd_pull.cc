@@ -10,6 +10,7 @@
 #include "cli/flags.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "cli/transfer.h"
 #include "image/pull.h"
 #include "oci/platform.h"
 #include "reference/reference.h"
@@ -22,10 +23,7 @@ namespace {
 int PullOne(Context& ctx, const Reference& ref, image::PullOptions opts, bool quiet, bool all_tags_mode) {
   std::fflush(stdout);  // the display writes to the fd directly
   std::unique_ptr<Progress> display = NewProgress(STDOUT_FILENO, quiet);
-  opts.progress.message = [&display](const std::string& line) { display->Message(line); };
-  opts.progress.update = [&display](const std::string& id, const std::string& status, int64_t cur,
-                                    int64_t total) { display->Update(id, status, cur, total); };
-  opts.progress.warn = [](const std::string& w) { std::fprintf(stderr, "Warning: %s\n", w.c_str()); };
+  opts.progress = TransferCallbacks(*display);
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
   auto res = image::Pull(**store, ref, opts);
@@ -89,12 +87,7 @@ int CmdPull(Context& ctx, const std::vector<std::string>& args) {
     return PullOne(ctx, ref, opts, *quiet, false);
   }
   // -a: every tag of the repository, one after the other.
-  auto endpoints = registry::EndpointsFor(opts.config, ref.domain, false);
-  if (!endpoints.ok()) return Fail(endpoints.error());
-  auto reg = registry::Registry::Open(endpoints->back(), opts.client);
-  if (!reg.ok()) return Fail(reg.error());
-  registry::Repository repo(**reg, ref.path, "pull");
-  auto tags = repo.Tags();
+  auto tags = registry::ListTags(opts.config, opts.client, ref);
   if (!tags.ok()) return Fail(tags.error());
   for (const std::string& t : *tags) {
     Reference tagged = ref;

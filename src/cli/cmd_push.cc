@@ -10,6 +10,7 @@
 #include "cli/flags.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "cli/transfer.h"
 #include "image/push.h"
 #include "image/resolve.h"
 #include "reference/reference.h"
@@ -21,9 +22,7 @@ namespace {
 int PushOne(Context& ctx, store::Store& store, const Reference& ref, image::PushOptions opts, bool quiet) {
   std::fflush(stdout);  // the display writes to the fd directly
   std::unique_ptr<Progress> display = NewProgress(STDOUT_FILENO, quiet);
-  opts.progress.message = [&display](const std::string& line) { display->Message(line); };
-  opts.progress.update = [&display](const std::string& id, const std::string& status, int64_t cur,
-                                    int64_t total) { display->Update(id, status, cur, total); };
+  opts.progress = TransferCallbacks(*display);
   auto res = image::Push(store, ref, opts);
   display->Finish();  // rows complete before anything else is printed
   if (!res.ok()) {

@@ -62,12 +62,7 @@ int ListTags(Context& ctx, const std::string& name) {
   if (ref->HasTag() || ref->HasDigest()) return Fail("Error: --list-tags takes a repository without tag or digest");
   auto config = ctx.RegistryConfig();
   if (!config.ok()) return Fail(config.error());
-  auto endpoints = registry::EndpointsFor(*config, ref->domain, false);
-  if (!endpoints.ok()) return Fail(endpoints.error());
-  auto reg = registry::Registry::Open(endpoints->back(), ctx.ClientOptions());
-  if (!reg.ok()) return Fail(reg.error());
-  registry::Repository repo(**reg, ref->path, "pull");
-  auto tags = repo.Tags();
+  auto tags = registry::ListTags(*config, ctx.ClientOptions(), *ref);
   if (!tags.ok()) return Fail(tags.error());
   for (const std::string& t : *tags) std::printf("%s\n", t.c_str());
   return 0;

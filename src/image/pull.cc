@@ -46,7 +46,7 @@ Error ManifestError(const Reference& ref, const Error& e) {
 }
 
 Result<Remote> Resolve(const Reference& ref, const PullOptions& o) {
-  auto endpoints = TRY(registry::EndpointsFor(o.config, ref.domain, /*pull=*/true));
+  auto endpoints = TRY(registry::PullEndpoints(o.config, ref.domain));
   std::string failures;
   for (const registry::Endpoint& ep : endpoints) {
     Remote r;

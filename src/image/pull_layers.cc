@@ -31,8 +31,6 @@ namespace berth::image {
 
 namespace {
 
-std::string ShortId(const Digest& d) { return d.hex().substr(0, 12); }
-
 // Shared state of one image's layer workers.
 class Workers {
  public:
@@ -50,7 +48,8 @@ class Workers {
   void Work();
   Status PullOne(size_t i);
   Result<std::unique_ptr<Reader>> OpenLayer(const Descriptor& blob, int64_t offset);
-  Status Stream(size_t i, Reader& src, bool unpack);
+  // present: the layer's snapshot, when the store has it (then only verified).
+  Status Stream(size_t i, Reader& src, const std::optional<store::SnapshotInfo>& present);
   Status WaitFor(size_t i);  // until layer i's snapshot is committed
   void MarkDone(size_t i);
   void Fail(Error e);
@@ -60,7 +59,7 @@ class Workers {
       if (plans_[k].blob.digest == plans_[i].blob.digest) return;
     }
     std::lock_guard lock(progress_mu_);
-    o_.progress.update(ShortId(plans_[i].blob.digest), status, cur, total);
+    o_.progress.update(plans_[i].blob.digest.Short(), status, cur, total);
   }
 
   store::Store& store_;
@@ -222,15 +221,15 @@ Status Workers::PullOne(size_t i) {
       break;
     }
   }
-  bool need_snapshot = !TRY(store_.snapshots().GetAndLease(p.chain_id, &lease_)).has_value();
+  auto present = TRY(store_.snapshots().GetAndLease(p.chain_id, &lease_));
   auto writer = store_.content().NewWriter(
       {.lease = &lease_, .digest = d, .size = p.blob.size});
   if (!writer.ok() && writer.error().code != Code::kAlreadyExists) return writer.error();
   if (!writer.ok()) {  // the blob is here (another pull, or an earlier partial store): unpack it
-    Update(i, need_snapshot ? "Extracting" : "Verifying Checksum");
+    Update(i, present ? "Verifying Checksum" : "Extracting");
     FdReader local(TRY(store_.content().Open(d)));
     StopReader src(local, stop_, {});
-    TRY(Stream(i, src, need_snapshot));
+    TRY(Stream(i, src, present));
     Update(i, "Pull complete");
     return Ok();
   }
@@ -262,7 +261,7 @@ Status Workers::PullOne(size_t i) {
   } else {
     Update(i, "Downloading", 0, total);
   }
-  Status st = Stream(i, src, need_snapshot);
+  Status st = Stream(i, src, present);
   if (!st.ok()) {
     Code c = st.error().code;
     if (c == Code::kDataLoss || c == Code::kInvalidArgument) {
@@ -283,9 +282,10 @@ Status Workers::PullOne(size_t i) {
   return Ok();
 }
 
-// Decompresses src, checks the diff id and (when unpack) applies the layer
+// Decompresses src, checks the diff id and (unless present) applies the layer
 // into a staging snapshot committed after the parent's. Reads src to its end.
-Status Workers::Stream(size_t i, Reader& src, bool unpack) {
+Status Workers::Stream(size_t i, Reader& src, const std::optional<store::SnapshotInfo>& present) {
+  bool unpack = !present;
   const LayerPlan& p = plans_[i];
   std::string where = "layer " + p.blob.digest.str();
   Compression c = Compression::kNone;
@@ -317,7 +317,7 @@ Status Workers::Stream(size_t i, Reader& src, bool unpack) {
                                           ", the content is " + got.str());
   }
   if (!unpack) {
-    size = TRY(store_.snapshots().GetAndLease(p.chain_id, &lease_))->size;
+    size = present->size;
   } else {
     if (i > 0) TRY(WaitFor(i - 1));
     TRY(store_.snapshots().Commit(

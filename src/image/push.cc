@@ -33,8 +33,6 @@ namespace berth::image {
 
 namespace {
 
-std::string ShortId(const Digest& d) { return d.hex().substr(0, 12); }
-
 bool IsUncompressed(std::string_view media_type) {
   return media_type == kOciLayer || media_type == kDockerLayer;
 }
@@ -84,7 +82,7 @@ class Pusher {
   void Update(size_t i, const std::string& status, int64_t cur = -1, int64_t total = -1) {
     if (!o_.progress.update) return;
     std::lock_guard lock(progress_mu_);
-    o_.progress.update(ShortId(plan_.image.layers[i].diff_id), status, cur, total);  // Docker's push rows are diff ids
+    o_.progress.update(plan_.image.layers[i].diff_id.Short(), status, cur, total);  // Docker's push rows are diff ids
   }
 
   void Work() {
@@ -204,8 +202,7 @@ Result<PushResult> Push(store::Store& store, const Reference& ref, const PushOpt
   store::Lease lease = TRY(store.NewLease("push " + ref.String()));
   PushPlan plan = TRY(Plan(store, lease, ref));
   if (o.progress.message) o.progress.message("The push refers to repository [" + ref.Name() + "]");
-  auto endpoints = TRY(registry::EndpointsFor(o.config, ref.domain, /*pull=*/false));
-  auto reg = TRY(registry::Registry::Open(endpoints.back(), o.client));
+  auto reg = TRY(registry::Registry::Open(TRY(registry::RegistryEndpoint(o.config, ref.domain)), o.client));
   registry::Repository repo(*reg, ref.path, "pull,push");
   std::vector<std::string> mounts = TRY(MountSources(store, plan.image.id, ref));
   Pusher pusher(store, lease, repo, plan, o, mounts);

@@ -151,8 +151,7 @@ Result<std::unique_ptr<Registry>> Registry::Open(const Endpoint& endpoint, const
 
 Result<net::Response> Registry::Ping(net::Failure* failure) {
   for (int attempt = 0;; attempt++) {
-    net::Request req{.url = "/v2/"};
-    auto resp = Once(req, "", failure);
+    auto resp = Once({.url = "/v2/"}, "", failure);
     // A connection that broke after it was made (reset, cut short) and a
     // transient status (429, 5xx) are worth another try, as in Do(); a
     // refused connection, an unknown host or a TLS failure is an answer (and
@@ -163,7 +162,7 @@ Result<net::Response> Registry::Ping(net::Failure* failure) {
   }
 }
 
-Result<net::Response> Registry::Once(net::Request& req, const std::string& scope, net::Failure* failure) {
+Result<net::Response> Registry::Once(const net::Request& req, const std::string& scope, net::Failure* failure) {
   net::Request r = req;
   r.url = base_ + req.url;
   r.tls = endpoint_.tls;
@@ -209,6 +208,12 @@ Result<std::unique_ptr<Reader>> Registry::OpenStream(const std::string& path, co
   auto r = std::make_unique<ResumingReader>(*this, path, scope, offset, expected_size);
   TRY(r->Open());
   return std::unique_ptr<Reader>(std::move(r));
+}
+
+Result<std::vector<std::string>> ListTags(const RegistryConfig& config, const ClientOptions& options,
+                                          const Reference& ref) {
+  auto reg = TRY(Registry::Open(TRY(RegistryEndpoint(config, ref.domain)), options));
+  return Repository(*reg, ref.path, "pull").Tags();
 }
 
 Status CheckLogin(const Endpoint& endpoint, const Credentials& credentials, const ClientOptions& options) {

@@ -16,6 +16,7 @@
 #include "base/result.h"
 #include "digest/digest.h"
 #include "net/http.h"
+#include "reference/reference.h"
 #include "registry/auth.h"
 #include "registry/endpoint.h"
 
@@ -72,13 +73,17 @@ class Registry {
   Registry(Endpoint endpoint, ClientOptions options, Credentials credentials);
   // GET /v2/ on base_, retrying connections that broke (kOther) with backoff.
   Result<net::Response> Ping(net::Failure* failure);
-  Result<net::Response> Once(net::Request& request, const std::string& scope, net::Failure* failure);
+  Result<net::Response> Once(const net::Request& request, const std::string& scope, net::Failure* failure);
 
   Endpoint endpoint_;
   ClientOptions options_;
   std::string base_;
   Authenticator auth_;
 };
+
+// Every tag of ref's repository, from the registry itself (Repository::Tags).
+Result<std::vector<std::string>> ListTags(const RegistryConfig& config, const ClientOptions& options,
+                                          const Reference& ref);
 
 // Checks credentials against the registry at endpoint, as `login` does: the
 // /v2/ ping with Basic credentials, or a token fetched with them. Errors:

@@ -117,31 +117,25 @@ Result<net::TlsOptions> TlsFor(const RegistryConfig& config, std::string_view ho
   return tls;
 }
 
-Result<std::vector<Endpoint>> EndpointsFor(const RegistryConfig& config, std::string_view domain,
-                                           bool pull) {
-  std::vector<Endpoint> out;
-  if (pull) {
-    if (auto it = config.mirrors.find(std::string(domain)); it != config.mirrors.end()) {
-      for (const std::string& url : it->second) {
-        Endpoint e{.url = url, .domain = std::string(domain), .host = HostOfUrl(url), .mirror = true};
-        e.insecure = IsInsecure(config, e.host);
-        e.tls = TRY(TlsFor(config, e.host, e.insecure));
-        out.push_back(std::move(e));
-      }
-    }
-  }
-  Endpoint e;
-  e.domain = std::string(domain);
-  if (domain == "docker.io") {
-    e.url = std::string(kDockerHubRegistry);
-    e.host = HostOfUrl(e.url);
-  } else {
-    e.url = "https://" + std::string(domain);
-    e.host = std::string(domain);
-  }
+Result<Endpoint> RegistryEndpoint(const RegistryConfig& config, std::string_view domain) {
+  std::string url = domain == "docker.io" ? std::string(kDockerHubRegistry) : "https://" + std::string(domain);
+  Endpoint e{.url = url, .domain = std::string(domain), .host = HostOfUrl(url)};
   e.insecure = IsInsecure(config, e.host);
   e.tls = TRY(TlsFor(config, e.host, e.insecure));
-  out.push_back(std::move(e));
+  return e;
+}
+
+Result<std::vector<Endpoint>> PullEndpoints(const RegistryConfig& config, std::string_view domain) {
+  std::vector<Endpoint> out;
+  if (auto it = config.mirrors.find(std::string(domain)); it != config.mirrors.end()) {
+    for (const std::string& url : it->second) {
+      Endpoint e{.url = url, .domain = std::string(domain), .host = HostOfUrl(url), .mirror = true};
+      e.insecure = IsInsecure(config, e.host);
+      e.tls = TRY(TlsFor(config, e.host, e.insecure));
+      out.push_back(std::move(e));
+    }
+  }
+  out.push_back(TRY(RegistryEndpoint(config, domain)));
   return out;
 }
 

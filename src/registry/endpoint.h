@@ -35,10 +35,11 @@ bool IsLoopbackHost(std::string_view host);
 // literal inside a listed CIDR range; loopback hosts always are.
 bool IsInsecure(const RegistryConfig& config, std::string_view host);
 
-// The endpoints for pulling from domain: mirrors in order, then the
-// registry. With pull false (push, login, search), only the registry.
-Result<std::vector<Endpoint>> EndpointsFor(const RegistryConfig& config, std::string_view domain,
-                                           bool pull);
+// The registry serving domain itself (push, login, search, tag lists).
+Result<Endpoint> RegistryEndpoint(const RegistryConfig& config, std::string_view domain);
+
+// The endpoints to pull from domain: its mirrors in order, then the registry.
+Result<std::vector<Endpoint>> PullEndpoints(const RegistryConfig& config, std::string_view domain);
 
 // The TLS options for host: verified with the system CAs plus certs.d/<host>/*.crt,
 // a client certificate from certs.d/<host>/*.cert with the matching *.key.

@@ -45,7 +45,7 @@ TEST(EndpointTest, DockerHubAndMirrorsFirst) {
   RegistryConfig c;
   ASSERT_TRUE(AddMirror(c, "https://mirror.example/").ok());
   ASSERT_TRUE(AddMirror(c, "quay.io=http://127.0.0.1:6000").ok());
-  auto hub = EndpointsFor(c, "docker.io", true);
+  auto hub = PullEndpoints(c, "docker.io");
   ASSERT_TRUE(hub.ok()) << hub.error().message;
   ASSERT_EQ(hub->size(), 2u);
   EXPECT_EQ((*hub)[0].url, "https://mirror.example");
@@ -53,12 +53,14 @@ TEST(EndpointTest, DockerHubAndMirrorsFirst) {
   EXPECT_TRUE((*hub)[0].tls.verify);
   EXPECT_EQ((*hub)[1].url, "https://registry-1.docker.io");
   EXPECT_EQ((*hub)[1].domain, "docker.io");
-  auto quay = EndpointsFor(c, "quay.io", true);
+  auto quay = PullEndpoints(c, "quay.io");
   ASSERT_EQ(quay->size(), 2u);
   EXPECT_EQ((*quay)[0].url, "http://127.0.0.1:6000");
   EXPECT_TRUE((*quay)[0].insecure);
-  auto push = EndpointsFor(c, "docker.io", false);
-  ASSERT_EQ(push->size(), 1u);  // mirrors are for pulls only
+  auto push = RegistryEndpoint(c, "docker.io");  // mirrors are for pulls only
+  ASSERT_TRUE(push.ok());
+  EXPECT_EQ(push->url, "https://registry-1.docker.io");
+  EXPECT_FALSE(push->mirror);
 }
 
 TEST(EndpointTest, BadMirrors) {

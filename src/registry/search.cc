@@ -78,8 +78,7 @@ Result<std::vector<SearchResult>> Search(const RegistryConfig& config, const Cli
     if (!results) return MakeError(Code::kInvalidArgument, "searching Docker Hub: unexpected answer");
     return *results;
   }
-  auto endpoints = TRY(EndpointsFor(config, q.index, /*pull=*/false));
-  auto reg = TRY(Registry::Open(endpoints.back(), options));
+  auto reg = TRY(Registry::Open(TRY(RegistryEndpoint(config, q.index)), options));
   auto resp = TRY(reg->Do({.url = path, .max_response = kMaxSearchBody}, ""));
   if (resp.ok()) {
     if (auto results = ParseV1(resp.body)) return *results;
