@@ -42,9 +42,10 @@ def link_entry(name, target, kind=tarfile.SYMTYPE):
 class Image:
     """A small image: plain layer tars, their diff ids and a config."""
 
-    def __init__(self, seed="a", layers=2, diff_ids=None):
-        self.layers = [tar_bytes([file_entry(f"{seed}-{i}.txt", f"{seed} layer {i}\n".encode() * 50)])
-                       for i in range(layers)]
+    def __init__(self, seed="a", layers=2, diff_ids=None, tars=None):
+        self.layers = tars or [tar_bytes([file_entry(f"{seed}-{i}.txt", f"{seed} layer {i}\n".encode() * 50)])
+                               for i in range(layers)]
+        layers = len(self.layers)
         self.diff_ids = diff_ids or ["sha256:" + sha(l) for l in self.layers]
         self.config = json.dumps({
             "architecture": "amd64", "os": "linux", "created": "2024-01-02T03:04:05Z",
@@ -224,6 +225,27 @@ class LoadTest(BerthTest):
         self.assertEqual(sorted(os.listdir(os.path.join(self.root, "snapshots"))), snaps)
         self.assertEqual(self.images(), [img.id])
         assert_store_clean(self)
+
+    def test_hardlink_into_a_lower_layer(self):
+        # Layers are unpacked while the archive streams, before load knows
+        # their parents; one that links to a file of its parent is unpacked
+        # again once the parent is there.
+        base = tar_bytes([file_entry("hl-0.txt", b"hl layer 0\n" * 50)])
+        top = tar_bytes([link_entry("copy.txt", "hl-0.txt", kind=tarfile.LNKTYPE),
+                         file_entry("own.txt", b"own\n")])
+        img = Image("hl", tars=[base, top])
+        for fmt in ("legacy", "oci"):
+            with self.subTest(fmt=fmt):
+                r = self.ok("load", stdin=FORMATS[fmt]([(img, ["hl:1"])]))
+                self.assertEqual(r.out, "Loaded image: hl:1\n")
+                self.assertEqual(self.inspect("hl:1")["RootFS"]["Layers"], img.diff_ids)
+                snaps = os.path.join(self.root, "snapshots")
+                tops = [n for n in os.listdir(snaps) if os.path.exists(os.path.join(snaps, n, "fs", "own.txt"))]
+                self.assertEqual(len(tops), 1)
+                with open(os.path.join(snaps, tops[0], "fs", "copy.txt"), "rb") as f:
+                    self.assertEqual(f.read(), b"hl layer 0\n" * 50)
+                assert_store_clean(self)
+                self.ok("rmi", "hl:1")
 
     def test_layer_contents_unpacked(self):
         img = Image("files", layers=2)
