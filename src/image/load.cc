@@ -116,8 +116,27 @@ Result<std::string> ReadBlob(store::Store& store, store::Lease& lease, const Dig
   return TRY_CTX(store.content().ReadSmall(d, kMaxArchiveJson), where);
 }
 
+// The manifest a multi-platform index (text) holds for platform: the first
+// entry that matches it and whose blob the archive has (Docker saves only
+// the platforms it has, while the index lists them all).
+Result<Descriptor> PickPlatform(store::Store& store, store::Lease& lease, const std::string& text,
+                                const Platform& platform, const std::string& where) {
+  Index index = TRY_CTX(Index::Parse(text), where);
+  bool listed = false;
+  for (const Descriptor& m : index.manifests) {
+    if (!m.platform || !Matches(platform, *m.platform) || !IsManifestMediaType(m.media_type)) continue;
+    listed = true;
+    if (TRY(store.content().HasAndLease(m.digest, &lease))) return m;
+  }
+  if (listed) {
+    return Invalid(where + ": the manifest for " + platform.String() + " is missing from the archive");
+  }
+  return MakeError(Code::kNotFound, where + ": no matching manifest for " + platform.String() +
+                                        " in the manifest list entries");
+}
+
 Result<std::vector<ImagePlan>> PlanFromIndex(store::Store& store, store::Lease& lease,
-                                             const ArchiveContents& ac) {
+                                             const ArchiveContents& ac, const Platform& platform) {
   Index index = TRY_CTX(Index::Parse(ac.files.at("index.json")), "index.json");
   std::vector<ImagePlan> plans;
   for (size_t i = 0; i < index.manifests.size(); ++i) {
@@ -125,7 +144,9 @@ Result<std::vector<ImagePlan>> PlanFromIndex(store::Store& store, store::Lease& 
     ImagePlan p{.where = "index.json manifests[" + std::to_string(i) + "]", .manifest = d.digest};
     std::string text = TRY(ReadBlob(store, lease, d.digest, p.where));
     if (d.media_type == kOciIndex || d.media_type == kDockerManifestList) {
-      return Invalid(p.where + ": a multi-platform index: not supported by load");
+      Descriptor picked = TRY(PickPlatform(store, lease, text, platform, p.where));
+      p.manifest = picked.digest;
+      text = TRY(ReadBlob(store, lease, picked.digest, p.where));
     }
     Manifest m = TRY_CTX(Manifest::Parse(text), p.where);
     p.config = m.config.digest;
@@ -359,7 +380,7 @@ Result<std::vector<LoadedImage>> Load(store::Store& store, Reader& src, const Lo
   if (ac.files.count("manifest.json")) {
     plans = TRY(PlanFromDockerManifest(ac));
   } else if (ac.files.count("index.json")) {
-    plans = TRY(PlanFromIndex(store, lease, ac));
+    plans = TRY(PlanFromIndex(store, lease, ac, options.platform));
   } else {
     return Invalid("not an image archive: it has neither manifest.json nor index.json");
   }
@@ -372,15 +393,21 @@ Result<std::vector<LoadedImage>> Load(store::Store& store, Reader& src, const Lo
     records.push_back(TRY(BuildImage(store, lease, prefetch, plans[i])));
   }
   TRY(CheckInterrupted());  // everything is in: a late Ctrl-C still commits nothing
+  std::vector<LoadedImage> out;
+  for (const auto& p : plans) out.push_back({.id = p.config, .tags = p.tags});
   TRY(store.metadata().Transaction([&]() -> Status {
     for (size_t i = 0; i < plans.size(); ++i) {
       TRY(store.metadata().PutImage(records[i]));
-      for (const auto& t : plans[i].tags) TRY(Tag(store, records[i].id, t));
+      out[i].replaced.clear();
+      for (const auto& t : plans[i].tags) {
+        auto old = TRY(store.metadata().GetTag(TagKey(t)));
+        out[i].replaced.push_back(old && old->image_id != records[i].id ? std::optional(old->image_id)
+                                                                         : std::nullopt);
+        TRY(Tag(store, records[i].id, t));
+      }
     }
     return Ok();
   }));
-  std::vector<LoadedImage> out;
-  for (const auto& p : plans) out.push_back({.id = p.config, .tags = p.tags});
   return out;
 }
 
