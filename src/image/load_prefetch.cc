@@ -146,6 +146,7 @@ std::optional<PrefetchedLayer> LayerPrefetch::Take(const Digest& d) {
 }
 
 void LayerPrefetch::Work() {
+  BlockInterruptSignalsInThisThread();
   for (;;) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
