@@ -36,7 +36,7 @@ int CmdImport(Context& ctx, const std::vector<std::string>& args) {
   }
   ContainerConfig checked;  // refuse a bad -c before reading any input
   if (Status st = image::ApplyChanges(opts.changes, checked); !st.ok()) return Fail(st.error());
-  if (fs.args().size() == 2) {
+  if (fs.args().size() == 2 && !fs.args()[1].empty()) {  // docker: '' imports untagged
     auto ref = image::ParseTagTarget(fs.args()[1]);
     if (!ref.ok()) return Fail(ref.error().message);
     opts.tag = *ref;
