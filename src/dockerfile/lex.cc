@@ -7,6 +7,9 @@
 // the later colon-less ${A-w} and ${A+w}.
 #include "dockerfile/lex.h"
 
+#include "dockerfile/utf8.h"
+
+#include <cstdint>
 #include <cstdio>
 #include <optional>
 
@@ -14,14 +17,13 @@ namespace berth::dockerfile {
 
 namespace {
 
-constexpr int kEof = -1;
+// Runes as Go's text/scanner gives them; kEof past the end.
+constexpr int32_t kEof = -1;
 
-bool IsSpace(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
-bool IsDigit(int c) { return c >= '0' && c <= '9'; }
-// Go's unicode.IsLetter; bytes of multi-byte UTF-8 sequences count as
-// letters (nearly every non-ASCII character in a name is one).
-bool IsLetter(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
-bool IsSpecialParam(int c) {
+bool IsSpace(int32_t c) { return c >= 0 && IsGoSpace(static_cast<char32_t>(c)); }
+bool IsDigit(int32_t c) { return c >= 0 && IsGoDigit(static_cast<char32_t>(c)); }
+bool IsLetter(int32_t c) { return c >= 0 && IsGoLetter(static_cast<char32_t>(c)); }
+bool IsSpecialParam(int32_t c) {
   switch (c) {
     case '@': case '*': case '#': case '?': case '-': case '$': case '!': case '0':
       return true;
@@ -34,8 +36,8 @@ bool IsSpecialParam(int c) {
 // escaped characters never do.
 class Words {
  public:
-  void AddChar(char c) {
-    if (IsSpace(static_cast<unsigned char>(c))) {
+  void AddChar(int32_t c) {
+    if (IsSpace(c)) {
       if (in_word_ && !word_.empty()) {
         words_.push_back(std::move(word_));
         word_.clear();
@@ -45,12 +47,16 @@ class Words {
       AddRawChar(c);
     }
   }
-  void AddRawChar(char c) {
-    word_ += c;
+  void AddRawChar(int32_t c) {
+    AppendRune(word_, static_cast<char32_t>(c));
     in_word_ = true;
   }
   void AddString(std::string_view s) {
-    for (char c : s) AddChar(c);
+    for (size_t i = 0; i < s.size();) {
+      auto [r, n] = DecodeRune(s, i);
+      AddChar(static_cast<int32_t>(r));
+      i += n;
+    }
   }
   void AddRawString(std::string_view s) {
     word_ += s;
@@ -81,11 +87,11 @@ class Scanner {
   Scanner(std::string_view s, const Env& env, const LexOptions& o) : s_(s), env_(env), opt_(o) {}
 
   // Reads up to stop (consumed) or the end (stop == kEof).
-  Result<Processed> ProcessStopOn(int stop) {
+  Result<Processed> ProcessStopOn(int32_t stop) {
     std::string result;
     Words words;
     while (Peek() != kEof) {
-      int ch = Peek();
+      int32_t ch = Peek();
       if (stop != kEof && ch == stop) {
         Next();
         return Processed{std::move(result), words.Take()};
@@ -101,34 +107,44 @@ class Scanner {
         continue;
       }
       ch = Next();
-      if (ch == static_cast<unsigned char>(opt_.escape)) {
+      if (ch == Escape()) {
         ch = Next();  // the escape escapes anything; alone at the end it is dropped
         if (ch == kEof) break;
-        words.AddRawChar(static_cast<char>(ch));
+        words.AddRawChar(ch);
       } else {
-        words.AddChar(static_cast<char>(ch));
+        words.AddChar(ch);
       }
-      result += static_cast<char>(ch);
+      AppendRune(result, static_cast<char32_t>(ch));
     }
     if (stop != kEof) {
-      return Fail("unexpected end of statement while looking for matching " + std::string(1, static_cast<char>(stop)));
+      std::string want;
+      AppendRune(want, static_cast<char32_t>(stop));
+      return Fail("unexpected end of statement while looking for matching " + want);
     }
     return Processed{std::move(result), words.Take()};
   }
 
  private:
-  int Peek() const { return pos_ < s_.size() ? static_cast<unsigned char>(s_[pos_]) : kEof; }
-  int Next() { return pos_ < s_.size() ? static_cast<unsigned char>(s_[pos_++]) : kEof; }
+  int32_t Peek() const {
+    return pos_ < s_.size() ? static_cast<int32_t>(DecodeRune(s_, pos_).first) : kEof;
+  }
+  int32_t Next() {
+    if (pos_ >= s_.size()) return kEof;
+    auto [r, n] = DecodeRune(s_, pos_);
+    pos_ += n;
+    return static_cast<int32_t>(r);
+  }
+  int32_t Escape() const { return static_cast<unsigned char>(opt_.escape); }
 
   // '...': everything literal up to the next quote.
   Result<std::string> SingleQuote() {
     Next();
     std::string out;
     for (;;) {
-      int ch = Next();
+      int32_t ch = Next();
       if (ch == kEof) return Fail("unexpected end of statement while looking for matching single-quote");
       if (ch == '\'') return out;
-      out += static_cast<char>(ch);
+      AppendRune(out, static_cast<char32_t>(ch));
     }
   }
 
@@ -138,7 +154,7 @@ class Scanner {
     Next();
     std::string out;
     for (;;) {
-      int ch = Peek();
+      int32_t ch = Peek();
       if (ch == kEof) return Fail("unexpected end of statement while looking for matching double-quote");
       if (ch == '"') {
         Next();
@@ -149,12 +165,12 @@ class Scanner {
         continue;
       }
       ch = Next();
-      if (ch == static_cast<unsigned char>(opt_.escape)) {
-        int next = Peek();
+      if (ch == Escape()) {
+        int32_t next = Peek();
         if (next == kEof) continue;  // dropped; the loop then reports the open quote
-        if (next == '"' || next == '$' || next == static_cast<unsigned char>(opt_.escape)) ch = Next();
+        if (next == '"' || next == '$' || next == Escape()) ch = Next();
       }
-      out += static_cast<char>(ch);
+      AppendRune(out, static_cast<char32_t>(ch));
     }
   }
 
@@ -176,11 +192,11 @@ class Scanner {
       return Lookup(name).value_or("");
     }
     Next();
-    int first = Peek();
+    int32_t first = Peek();
     if (first == kEof) return Fail("syntax error: missing '}'");
     if (first == '{' || first == '}' || first == ':') return Fail("syntax error: bad substitution");
     std::string name = Name();
-    int ch = Next();
+    int32_t ch = Next();
     if (ch == '}') return Lookup(name).value_or("");
     if (ch == '?') {
       std::string word = TRY(BraceWord());
@@ -195,7 +211,7 @@ class Scanner {
       return value ? word : std::string();
     }
     if (ch != ':') return Fail("missing ':' in substitution");
-    int modifier = Next();
+    int32_t modifier = Next();
     std::string word = TRY(BraceWord());
     auto value = Lookup(name);
     std::string v = value.value_or("");
@@ -209,7 +225,8 @@ class Scanner {
         if (v.empty()) return Fail(name + ": " + (word.empty() ? "is not allowed to be empty" : word));
         return v;
       default: {
-        std::string m = modifier == kEof ? std::string() : std::string(1, static_cast<char>(modifier));
+        std::string m;
+        if (modifier != kEof) AppendRune(m, static_cast<char32_t>(modifier));
         return Fail("unsupported modifier (" + m + ") in substitution");
       }
     }
@@ -219,14 +236,14 @@ class Scanner {
   std::string Name() {
     std::string name;
     while (Peek() != kEof) {
-      int ch = Peek();
+      int32_t ch = Peek();
       if (name.empty() && IsDigit(ch)) {
-        while (IsDigit(Peek())) name += static_cast<char>(Next());
+        while (IsDigit(Peek())) AppendRune(name, static_cast<char32_t>(Next()));
         return name;
       }
       if (name.empty() && IsSpecialParam(ch)) return std::string(1, static_cast<char>(Next()));
       if (!IsLetter(ch) && !IsDigit(ch) && ch != '_') break;
-      name += static_cast<char>(Next());
+      AppendRune(name, static_cast<char32_t>(Next()));
     }
     return name;
   }
@@ -268,26 +285,33 @@ Result<std::vector<std::string>> ProcessWords(std::string_view word, const Env& 
 
 std::string GoQuote(std::string_view s) {
   std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", u);
-          out += buf;
-        } else {
-          out += c;
-        }
+  char buf[16];
+  for (size_t i = 0; i < s.size();) {
+    auto [r, n] = DecodeRune(s, i);
+    i += n;
+    switch (r) {
+      case '"': out += "\\\""; continue;
+      case '\\': out += "\\\\"; continue;
+      case '\a': out += "\\a"; continue;
+      case '\b': out += "\\b"; continue;
+      case '\f': out += "\\f"; continue;
+      case '\n': out += "\\n"; continue;
+      case '\r': out += "\\r"; continue;
+      case '\t': out += "\\t"; continue;
+      case '\v': out += "\\v"; continue;
+      default: break;
+    }
+    if (r == kRuneError && n == 1) {  // an invalid byte
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i - 1]));
+      out += buf;
+    } else if (r < 0x20 || r == 0x7f) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(r));
+      out += buf;
+    } else if (r >= 0x80 && (r < 0xA0 || IsGoSpace(r) || r == 0xAD)) {  // not printable to Go
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(r));
+      out += buf;
+    } else {
+      AppendRune(out, r);
     }
   }
   out += '"';

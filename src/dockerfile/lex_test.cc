@@ -50,6 +50,16 @@ TEST(ProcessWord, BacktickEscape) {
   EXPECT_EQ(*ProcessWord("\"c:\\$A\"", kEnv, o), "c:\\1");
 }
 
+TEST(ProcessWord, RunesAsGoScansThem) {
+  // A name is letters and digits of any script; other runes end it.
+  EXPECT_EQ(*ProcessWord("$A€", kEnv), "1€");
+  EXPECT_EQ(*ProcessWord("${KOREAN}x", kEnv), "한국어x");
+  EXPECT_EQ(*ProcessWord("$안녕", kEnv), "");
+  // Any Unicode space splits words; an invalid byte becomes U+FFFD.
+  EXPECT_EQ(*ProcessWords("a\u00a0b\u3000c", kEnv), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(*ProcessWord("a\xff" "b", kEnv), "a\uFFFDb");
+}
+
 TEST(ProcessWord, LaterEntryWins) {
   EXPECT_EQ(*ProcessWord("$X", {"X=1", "X=2"}), "2");
   EXPECT_EQ(*ProcessWord("${X?}", {"X"}), "");
@@ -77,6 +87,7 @@ TEST(GoQuote, AsGoPrintsIt) {
   EXPECT_EQ(GoQuote("a\"b\\c"), "\"a\\\"b\\\\c\"");
   EXPECT_EQ(GoQuote("\t\n\x01"), "\"\\t\\n\\x01\"");
   EXPECT_EQ(GoQuote("안"), "\"안\"");
+  EXPECT_EQ(GoQuote("a\xff" "b\u00a0"), "\"a\\xffb\\u00a0\"");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "base/strings.h"
 #include "dockerfile/lex.h"
+#include "dockerfile/utf8.h"
 
 namespace berth::dockerfile {
 
@@ -21,18 +22,42 @@ namespace {
 
 Error Fail(std::string message) { return Error{Code::kInvalidArgument, std::move(message)}; }
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+// Go's unicode.IsSpace applied to a single byte, as Docker's flag and
+// HEALTHCHECK scanners do (rune(line[pos])): 0x85 and 0xA0 count.
+bool IsByteSpace(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u == ' ' || (u >= '\t' && u <= '\r') || u == 0x85 || u == 0xA0;
+}
 // Docker's tokenWhitespace: [\t\v\f\r ] (no newline).
 bool IsTokenSpace(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; }
 
+// The length of the Unicode space at s[pos], 0 if there is none.
+size_t SpaceAt(std::string_view s, size_t pos) {
+  auto [r, n] = DecodeRune(s, pos);
+  return IsGoSpace(r) ? n : 0;
+}
+
 std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty()) {
+    size_t n = SpaceAt(s, 0);
+    if (n == 0) break;
+    s.remove_prefix(n);
+  }
   return s;
 }
 std::string_view TrimSpace(std::string_view s) {
   s = TrimLeft(s);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
+  for (;;) {  // a trailing space rune: ASCII, or 2 or 3 bytes long
+    if (!s.empty() && SpaceAt(s, s.size() - 1) == 1) {
+      s.remove_suffix(1);
+    } else if (s.size() >= 2 && SpaceAt(s, s.size() - 2) == 2) {
+      s.remove_suffix(2);
+    } else if (s.size() >= 3 && SpaceAt(s, s.size() - 3) == 3) {
+      s.remove_suffix(3);
+    } else {
+      return s;
+    }
+  }
 }
 
 // Splits at runs of token whitespace, at most n parts (n < 0: all), like
@@ -62,11 +87,14 @@ std::vector<std::string> ParseWords(std::string_view rest, char escape) {
   enum { kSpaces, kWord, kQuote } phase = kSpaces;
   char quote = 0;
   bool blank_ok = false;
-  for (size_t pos = 0; pos <= rest.size(); pos++) {
+  size_t width = 0;
+  for (size_t pos = 0; pos <= rest.size(); pos += width) {
+    width = pos < rest.size() ? DecodeRune(rest, pos).second : 1;
+    bool space = pos < rest.size() && SpaceAt(rest, pos) > 0;
     char ch = pos < rest.size() ? rest[pos] : 0;
     if (phase == kSpaces) {
       if (pos == rest.size()) break;
-      if (IsSpace(ch)) continue;
+      if (space) continue;
       phase = kWord;
     }
     if (pos == rest.size()) {
@@ -74,7 +102,7 @@ std::vector<std::string> ParseWords(std::string_view rest, char escape) {
       break;
     }
     if (phase == kWord) {
-      if (IsSpace(ch)) {
+      if (space) {
         phase = kSpaces;
         if (blank_ok || !word.empty()) words.push_back(word);
         word.clear();
@@ -89,9 +117,10 @@ std::vector<std::string> ParseWords(std::string_view rest, char escape) {
       if (ch == escape) {
         if (pos + 1 == rest.size()) continue;  // an escape at the end is dropped
         word += ch;
-        ch = rest[++pos];
+        pos += 1;
+        width = DecodeRune(rest, pos).second;
       }
-      word += ch;
+      AppendRune(word, DecodeRune(rest, pos).first);  // an invalid byte becomes U+FFFD, as in Go
       continue;
     }
     // kQuote
@@ -102,9 +131,10 @@ std::vector<std::string> ParseWords(std::string_view rest, char escape) {
         continue;
       }
       word += ch;
-      ch = rest[++pos];
+      pos += 1;
+      width = DecodeRune(rest, pos).second;
     }
-    word += ch;
+    AppendRune(word, DecodeRune(rest, pos).first);
   }
   return words;
 }
@@ -120,7 +150,7 @@ void ExtractFlags(std::string_view line, std::string& rest, std::vector<std::str
     char ch = pos < line.size() ? line[pos] : 0;
     if (phase == kSpaces) {
       if (pos == line.size()) break;
-      if (IsSpace(ch)) continue;
+      if (IsByteSpace(ch)) continue;
       if (ch != '-' || pos + 1 == line.size() || line[pos + 1] != '-') {
         rest = line.substr(pos);
         return;
@@ -132,7 +162,7 @@ void ExtractFlags(std::string_view line, std::string& rest, std::vector<std::str
       break;
     }
     if (phase == kWord) {
-      if (IsSpace(ch)) {
+      if (IsByteSpace(ch)) {
         phase = kSpaces;
         if (word == "--") {
           rest = line.substr(pos);
@@ -267,10 +297,10 @@ Status ParseArgs(std::string_view rest, char escape, Node& n) {
   }
   if (c == "healthcheck") {
     size_t sep = 0;
-    while (sep < rest.size() && !IsSpace(rest[sep])) sep++;
+    while (sep < rest.size() && !IsByteSpace(rest[sep])) sep++;
     if (sep == 0) return Ok();
     size_t next = sep;
-    while (next < rest.size() && IsSpace(rest[next])) next++;
+    while (next < rest.size() && IsByteSpace(rest[next])) next++;
     Node cmd;
     TRY(MaybeJson(rest.substr(next), cmd));
     n.args.emplace_back(rest.substr(0, sep));

@@ -123,15 +123,44 @@ std::optional<std::pair<uint64_t, uint64_t>> ParsePortRange(const std::string& p
   return std::pair{*a, *b};
 }
 
+// The ip of ip:host:container (nat's splitParts).
+std::string raw_ip_of(const std::vector<std::string>& parts) {
+  if (parts.size() < 3) return "";
+  return Join(std::vector<std::string>(parts.begin(), parts.end() - 2), ":");
+}
+
+// The host of Go's net.SplitHostPort(raw + ":"), with its errors as nat
+// words them: "Invalid ip address <raw>: address <raw>:: <why>".
+Result<std::string> SplitHost(const std::string& raw) {
+  std::string hostport = raw + ":";
+  auto fail = [&](const char* why) {
+    return Fail("Invalid ip address " + raw + ": address " + hostport + ": " + why);
+  };
+  size_t i = hostport.size() - 1;  // the last colon
+  size_t j = 0, k = 0;
+  std::string host;
+  if (hostport[0] == '[') {
+    size_t end = hostport.find(']');
+    if (end == std::string::npos) return fail("missing ']' in address");
+    if (end + 1 == hostport.size()) return fail("missing port in address");
+    if (end + 1 != i) return fail(hostport[end + 1] == ':' ? "too many colons in address" : "missing port in address");
+    host = hostport.substr(1, end - 1);
+    j = 1;
+    k = end + 1;
+  } else {
+    host = hostport.substr(0, i);
+    if (host.find(':') != std::string::npos) return fail("too many colons in address");
+  }
+  if (hostport.find('[', j) != std::string::npos) return fail("unexpected '[' in address");
+  if (hostport.find(']', k) != std::string::npos) return fail("unexpected ']' in address");
+  return host;
+}
+
 // nat.ParsePortSpec for what EXPOSE keeps: the container ports, "80/tcp".
 Status ParsePortSpec(const std::string& raw, std::set<std::string>& out) {
   std::vector<std::string> parts = Split(raw, ':');
-  std::string container = parts.back(), host, ip;
-  if (parts.size() == 2) host = parts[0];
-  if (parts.size() >= 3) {
-    host = parts[parts.size() - 2];
-    ip = Join(std::vector<std::string>(parts.begin(), parts.end() - 2), ":");
-  }
+  std::string container = parts.back(), host;
+  if (parts.size() >= 2) host = parts[parts.size() - 2];
   std::string proto;
   if (!container.empty() && container[0] != '/') {
     auto cut = Cut(container, '/');
@@ -140,12 +169,11 @@ Status ParsePortSpec(const std::string& raw, std::set<std::string>& out) {
   } else {
     container.clear();
   }
-  if (!ip.empty()) {
-    std::string bare = ip;
-    if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']') bare = bare.substr(1, bare.size() - 2);
+  std::string host_ip = TRY(SplitHost(raw_ip_of(parts)));
+  if (!host_ip.empty()) {
     unsigned char buf[16];
-    if (inet_pton(AF_INET, bare.c_str(), buf) != 1 && inet_pton(AF_INET6, bare.c_str(), buf) != 1) {
-      return Fail("Invalid ip address: " + bare);
+    if (inet_pton(AF_INET, host_ip.c_str(), buf) != 1 && inet_pton(AF_INET6, host_ip.c_str(), buf) != 1) {
+      return Fail("Invalid ip address: " + host_ip);
     }
   }
   if (container.empty()) return Fail("No port specified: " + raw + "<empty>");
