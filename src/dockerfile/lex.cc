@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <string>
 
 namespace berth::dockerfile {
 
@@ -19,6 +20,7 @@ namespace {
 
 // Runes as Go's text/scanner gives them; kEof past the end.
 constexpr int32_t kEof = -1;
+constexpr int kMaxNesting = 200;  // ${...} inside ${...}
 
 bool IsSpace(int32_t c) { return c >= 0 && IsGoSpace(static_cast<char32_t>(c)); }
 bool IsDigit(int32_t c) { return c >= 0 && IsGoDigit(static_cast<char32_t>(c)); }
@@ -192,6 +194,15 @@ class Scanner {
       return Lookup(name).value_or("");
     }
     Next();
+    // Each ${ recurses; Go's growing stacks take any depth a line allows,
+    // a fixed C++ stack does not.
+    if (++depth_ > kMaxNesting) {
+      return Fail("syntax error: substitutions nested deeper than " + std::to_string(kMaxNesting));
+    }
+    struct Leave {
+      int& d;
+      ~Leave() { d--; }
+    } leave{depth_};
     int32_t first = Peek();
     if (first == kEof) return Fail("syntax error: missing '}'");
     if (first == '{' || first == '}' || first == ':') return Fail("syntax error: bad substitution");
@@ -262,6 +273,7 @@ class Scanner {
 
   std::string_view s_;
   size_t pos_ = 0;
+  int depth_ = 0;
   const Env& env_;
   LexOptions opt_;
 };

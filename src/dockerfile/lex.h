@@ -35,7 +35,9 @@ using Env = std::vector<std::string>;
 // outside quotes, substitutions applied; whitespace is kept.
 // InvalidArgument `failed to process "<word>": <reason>` with Docker's
 // reasons ("syntax error: bad substitution", "missing ':' in substitution",
-// "X: is not allowed to be unset", ...).
+// "X: is not allowed to be unset", ...). Substitutions nest at most 200
+// deep ("syntax error: substitutions nested deeper than 200"); Docker has
+// no limit but a line's length.
 Result<std::string> ProcessWord(std::string_view word, const Env& env, const LexOptions& options = {});
 
 // The same, then split into words at unquoted whitespace (whitespace that a

@@ -60,6 +60,21 @@ TEST(ProcessWord, RunesAsGoScansThem) {
   EXPECT_EQ(*ProcessWord("a\xff" "b", kEnv), "a\uFFFDb");
 }
 
+TEST(ProcessWord, NestingIsBounded) {
+  auto nest = [](int n) {
+    std::string w;
+    for (int i = 0; i < n; i++) w += "${a:-";
+    w += "x";
+    for (int i = 0; i < n; i++) w += "}";
+    return w;
+  };
+  EXPECT_EQ(*ProcessWord(nest(200), kEnv), "x");
+  EXPECT_FALSE(ProcessWord(nest(201), kEnv).ok());
+  auto deep = ProcessWord(nest(13000), kEnv);  // what fits in a 64 KiB line
+  ASSERT_FALSE(deep.ok());
+  EXPECT_TRUE(deep.error().message.ends_with(": syntax error: substitutions nested deeper than 200"));
+}
+
 TEST(ProcessWord, LaterEntryWins) {
   EXPECT_EQ(*ProcessWord("$X", {"X=1", "X=2"}), "2");
   EXPECT_EQ(*ProcessWord("${X?}", {"X"}), "");

@@ -273,7 +273,17 @@ Status NameValues(std::string_view rest, std::string_view command, char escape, 
   return Ok();
 }
 
-Result<Node> NodeFromLine(std::string_view line, char escape);
+// The instruction word, its flags and the rest of a line (splitCommand).
+Node SplitCommand(std::string_view line, std::string& rest) {
+  Node n;
+  n.original = std::string(line);
+  std::vector<std::string> cmdline = SplitTokens(TrimSpace(line), 2);
+  n.command = ToLower(cmdline[0]);
+  rest.clear();
+  if (cmdline.size() == 2) ExtractFlags(cmdline[1], rest, n.flags);
+  rest = std::string(TrimSpace(rest));
+  return n;
+}
 
 // The arguments of one instruction by its own syntax (Docker's dispatch
 // table of line parsers).
@@ -309,25 +319,33 @@ Status ParseArgs(std::string_view rest, char escape, Node& n) {
     return Ok();
   }
   if (c == "onbuild") {
-    if (rest.empty()) return Ok();
-    Node trigger = TRY(NodeFromLine(rest, escape));
-    n.args.push_back(trigger.command);
-    n.args.insert(n.args.end(), trigger.args.begin(), trigger.args.end());
+    // The trigger's command word and its arguments; a chain of ONBUILDs
+    // is walked in a loop, not by recursion (a line may hold thousands).
+    std::string r(rest);
+    while (!r.empty()) {
+      std::string next;
+      Node trigger = SplitCommand(r, next);
+      n.args.push_back(trigger.command);
+      if (trigger.command != "onbuild") {
+        TRY(ParseArgs(next, escape, trigger));
+        n.args.insert(n.args.end(), trigger.args.begin(), trigger.args.end());
+        break;
+      }
+      r = std::move(next);
+    }
     return Ok();
   }
   return Ok();  // unknown instructions keep no arguments
 }
 
 Result<Node> NodeFromLine(std::string_view line, char escape) {
-  Node n;
-  n.original = std::string(line);
-  std::vector<std::string> cmdline = SplitTokens(TrimSpace(line), 2);
-  n.command = ToLower(cmdline[0]);
   std::string rest;
-  if (cmdline.size() == 2) ExtractFlags(cmdline[1], rest, n.flags);
-  TRY(ParseArgs(TrimSpace(rest), escape, n));
+  Node n = SplitCommand(line, rest);
+  TRY(ParseArgs(rest, escape, n));
   return n;
 }
+
+constexpr size_t kMaxLine = 65535;  // bufio.MaxScanTokenSize - 1
 
 bool IsComment(std::string_view line) {
   line = TrimLeft(line);
@@ -402,12 +420,25 @@ Result<Dockerfile> Parse(std::string_view text) {
     if (IsComment(raw)) return std::string();
     return raw;
   };
+  // Go's bufio.Scanner stops at a line longer than its buffer; what came
+  // before still counts.
+  auto too_long = [&](size_t i) { return lines[i].size() > kMaxLine; };
+  auto stop = [&]() -> Result<Dockerfile> {
+    if (out.nodes.empty()) return Fail("file with no instructions");
+    return Fail("dockerfile line greater than max allowed size of " + std::to_string(kMaxLine));
+  };
   for (size_t i = 0; i < lines.size(); i++) {
+    if (too_long(i)) return stop();
     std::string line = TRY(process(lines[i], true));
     int start = static_cast<int>(i) + 1;
     bool continues = TrimContinuation(line, directives.escape());
     if (!continues && line.empty()) continue;
+    bool truncated = false;
     while (continues && i + 1 < lines.size()) {
+      if (too_long(i + 1)) {  // the instruction so far still counts
+        truncated = true;
+        break;
+      }
       const std::string& raw = lines[++i];
       std::string next = TRY(process(raw, false));
       if (IsComment(raw) || TrimLeft(next).empty()) continue;
@@ -417,6 +448,7 @@ Result<Dockerfile> Parse(std::string_view text) {
     Node node = TRY(NodeFromLine(line, directives.escape()));
     node.line = start;
     out.nodes.push_back(std::move(node));
+    if (truncated) return stop();
   }
   if (out.nodes.empty()) return Fail("file with no instructions");
   out.escape = directives.escape();

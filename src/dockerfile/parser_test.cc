@@ -116,3 +116,35 @@ TEST(ParseFlags, AsDockersBFlags) {
 
 }  // namespace
 }  // namespace berth::dockerfile
+
+namespace berth::dockerfile {
+namespace {
+
+TEST(Parse, LinesPastGosScannerBufferEndTheFile) {
+  std::string line = "LABEL a=" + std::string(65535 - 8, 'x');
+  EXPECT_TRUE(Parse(line).ok());
+  EXPECT_TRUE(Parse(line + "\nENV A=1").ok());
+  line += "x";  // 65536
+  EXPECT_EQ(ParseError(line), "file with no instructions");
+  EXPECT_EQ(ParseError("ENV X=1\n" + line), "dockerfile line greater than max allowed size of 65535");
+  // An instruction continued into the long line still counts (and parses first).
+  EXPECT_EQ(ParseError("ENV X=1 \\\n" + line), "dockerfile line greater than max allowed size of 65535");
+  EXPECT_EQ(ParseError("ENV X \\\n" + line), "ENV must have two arguments");
+  EXPECT_EQ(ParseError("ENV X=1 y \\\n" + line),
+            "Syntax error - can't find = in \"y\". Must be of the form: name=value");
+}
+
+TEST(Parse, OnbuildChainsAreWalkedNotRecursed) {
+  std::string line;
+  for (int i = 0; i < 8000; i++) line += "ONBUILD ";
+  Node n = One(line + "RUN x");
+  ASSERT_EQ(n.args.size(), 8001u);  // 7999 more ONBUILDs, then RUN and its argument
+  EXPECT_EQ(n.args[7998], "onbuild");
+  EXPECT_EQ(n.args[7999], "run");
+  EXPECT_EQ(n.args.back(), "x");
+  EXPECT_EQ(ParseError(line + "ENV A"), "ENV must have two arguments");
+  EXPECT_EQ(One("ONBUILD ONBUILD").args, V{"onbuild"});
+}
+
+}  // namespace
+}  // namespace berth::dockerfile
