@@ -100,7 +100,7 @@ class ImportChangesTest(BerthTest):
         # The reference and the file (docker's client) before the platform
         # and the changes (its daemon).
         r = self.fails("import", "--platform", "windows", "-c", "RUN x", tar, "Bad")
-        self.assertEqual(r.err, "invalid reference format: repository name must be lowercase\n")
+        self.assertTrue(r.err.startswith("invalid reference format: "), r.err)
         r = self.fails("import", "--platform", "windows", "-c", "RUN x", os.path.join(self.tmp, "nope.tar"))
         self.assertIn("nope.tar", r.err)
         r = self.fails("import", "--platform", "windows", "-c", "RUN x", tar)
