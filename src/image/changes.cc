@@ -374,8 +374,9 @@ class Change {
 
 }  // namespace
 
-Status ApplyChanges(const std::vector<std::string>& changes, ContainerConfig& config) {
-  if (changes.empty()) return Ok();
+namespace {
+
+Status Apply(const std::vector<std::string>& changes, ContainerConfig& config) {
   // 1. One Dockerfile, parsed whole.
   dockerfile::Dockerfile file = TRY(dockerfile::Parse(Join(changes, "\n")));
   // 2. Only metadata instructions.
@@ -395,6 +396,17 @@ Status ApplyChanges(const std::vector<std::string>& changes, ContainerConfig& co
   for (Change& c : parsed) TRY(c.Apply(out, cmd_set));
   config = std::move(out);
   return Ok();
+}
+
+}  // namespace
+
+Status ApplyChanges(const std::vector<std::string>& changes, ContainerConfig& config) {
+  if (changes.empty()) return Ok();
+  Status st = Apply(changes, config);
+  if (!st.ok()) {  // docker's client trims the daemon's message ("RUN" alone: "<empty>"...)
+    return Fail(std::string(Trim(st.error().message)));
+  }
+  return st;
 }
 
 }  // namespace berth::image

@@ -188,6 +188,9 @@ const Case kCases[] = {
     {{"ARG a"}, "!arg is not a valid change command"},
     {{"ADD a b"}, "!add is not a valid change command"},
     {{"bogus x"}, "!bogus is not a valid change command"},
+    // docker's client trims the message: an empty instruction word.
+    {{"ENV a=1", " \\"}, "!is not a valid change command"},
+    {{"ENV A=\"${X:?msg }\""}, R"(!failed to process "\"${X:?msg }\"": X: msg)"},
 };
 
 TEST(ApplyChanges, AsDocker20) {
