@@ -278,7 +278,7 @@ Node SplitCommand(std::string_view line, std::string& rest) {
   Node n;
   n.original = std::string(line);
   std::vector<std::string> cmdline = SplitTokens(TrimSpace(line), 2);
-  n.command = ToLower(cmdline[0]);
+  n.command = GoToLower(cmdline[0]);
   rest.clear();
   if (cmdline.size() == 2) ExtractFlags(cmdline[1], rest, n.flags);
   rest = std::string(TrimSpace(rest));

@@ -70,4 +70,27 @@ bool IsGoLetter(char32_t r) {
 
 bool IsGoDigit(char32_t r) { return r >= '0' && r <= '9'; }
 
+namespace {
+std::string MapRunes(std::string_view s, bool upper) {
+  std::string out;
+  out.reserve(s.size());
+  locale_t loc = Utf8Locale();
+  for (size_t i = 0; i < s.size();) {
+    auto [r, n] = DecodeRune(s, i);
+    i += n;
+    if (r < 0x80) {
+      if (upper && r >= 'a' && r <= 'z') r -= 32;
+      if (!upper && r >= 'A' && r <= 'Z') r += 32;
+    } else if (loc != static_cast<locale_t>(0) && r != kRuneError) {
+      r = static_cast<char32_t>(upper ? towupper_l(static_cast<wint_t>(r), loc) : towlower_l(static_cast<wint_t>(r), loc));
+    }
+    AppendRune(out, r);
+  }
+  return out;
+}
+}  // namespace
+
+std::string GoToUpper(std::string_view s) { return MapRunes(s, true); }
+std::string GoToLower(std::string_view s) { return MapRunes(s, false); }
+
 }  // namespace berth::dockerfile

@@ -25,4 +25,9 @@ bool IsGoSpace(char32_t r);
 bool IsGoLetter(char32_t r);
 bool IsGoDigit(char32_t r);
 
+// Go's strings.ToUpper and strings.ToLower: every rune mapped (non-ASCII by
+// the C.UTF-8 locale), an invalid byte turned into U+FFFD.
+std::string GoToUpper(std::string_view s);
+std::string GoToLower(std::string_view s);
+
 }  // namespace berth::dockerfile

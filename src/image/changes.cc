@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "dockerfile/lex.h"
 #include "dockerfile/parser.h"
+#include "dockerfile/utf8.h"
 
 namespace berth::image {
 
@@ -161,13 +162,14 @@ Status ParsePortSpec(const std::string& raw, std::set<std::string>& out) {
   std::vector<std::string> parts = Split(raw, ':');
   std::string container = parts.back(), host;
   if (parts.size() >= 2) host = parts[parts.size() - 2];
+  // nat.SplitProtoPort: only the part after the first '/' names the protocol.
   std::string proto;
-  if (!container.empty() && container[0] != '/') {
-    auto cut = Cut(container, '/');
-    proto = cut && !cut->second.empty() ? Split(cut->second, '/')[0] : "tcp";
-    container = cut ? cut->first : container;
-  } else {
+  std::vector<std::string> pp = Split(container, '/');
+  if (container.empty() || pp[0].empty()) {
     container.clear();
+  } else {
+    proto = pp.size() == 1 || pp[1].empty() ? "tcp" : pp[1];
+    container = pp[0];
   }
   std::string host_ip = TRY(SplitHost(raw_ip_of(parts)));
   if (!host_ip.empty()) {
@@ -316,8 +318,7 @@ class Change {
   Status CheckHealthcheck() {
     const auto& a = n_.args;
     if (a.empty()) return Fail("HEALTHCHECK requires at least one argument");
-    std::string type = a[0];
-    for (char& ch : type) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+    std::string type = dockerfile::GoToUpper(a[0]);
     std::vector<std::string> rest(a.begin() + 1, a.end());
     if (type == "NONE") {
       if (!rest.empty()) return Fail("HEALTHCHECK NONE takes no arguments");

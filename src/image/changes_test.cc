@@ -122,6 +122,8 @@ const Case kCases[] = {
     {{"EXPOSE 80/udp/x"}, R"({"ExposedPorts":{"80/udp":{}}})"},
     {{"EXPOSE 1-2-3"}, R"({"ExposedPorts":{"1/tcp":{},"2/tcp":{}}})"},
     {{"EXPOSE 080"}, R"({"ExposedPorts":{"80/tcp":{}}})"},
+    {{"EXPOSE 80-81//udp"}, R"({"ExposedPorts":{"80/tcp":{},"81/tcp":{}}})"},
+    {{"EXPOSE \\\\ 80-81//udp``\\ "}, "!Invalid containerPort: \\"},
     // VOLUME, USER, WORKDIR.
     {{"VOLUME [\" \"]"}, "!VOLUME specified can not be an empty string"},
     {{"USER --x a"}, "!Unknown flag: x"},
@@ -169,6 +171,9 @@ const Case kCases[] = {
     {{"HEALTHCHECK --timeout=x CMD a"}, R"(!time: invalid duration "x")"},
     {{"HEALTHCHECK --start-period=2s --timeout=1m30s cmd [\"x\"]"},
      R"({"Healthcheck":{"Test":["CMD","x"],"Timeout":90000000000,"StartPeriod":2000000000}})"},
+    {{"HEALTHCHECK --interval= \u00e91{0"}, "!Unknown type \"\u00c91{0\" in HEALTHCHECK (try CMD)"},
+    {{"HEALTHCHECK a\xa0b"}, "!Unknown type \"A\" in HEALTHCHECK (try CMD)"},
+    {{"HEALTHCHECK a\u00a0b"}, "!Unknown type \"A\uFFFD\" in HEALTHCHECK (try CMD)"},
     {{"HEALTHCHECK --bogus NONE"}, R"({"Healthcheck":{"Test":["NONE"]}})"},
     // ONBUILD.
     {{"ONBUILD --x RUN y"}, "!Unknown flag: x"},
@@ -188,6 +193,7 @@ const Case kCases[] = {
     {{"ARG a"}, "!arg is not a valid change command"},
     {{"ADD a b"}, "!add is not a valid change command"},
     {{"bogus x"}, "!bogus is not a valid change command"},
+    {{"\u00c9NV x"}, "!\u00e9nv is not a valid change command"},
     // docker's client trims the message: an empty instruction word.
     {{"ENV a=1", " \\"}, "!is not a valid change command"},
     {{"ENV A=\"${X:?msg }\""}, R"(!failed to process "\"${X:?msg }\"": X: msg)"},
