@@ -32,10 +32,11 @@ bool ValidChange(const std::string& command) {
   return false;
 }
 
-// Go's time.ParseDuration, in nanoseconds.
+// Go's time.ParseDuration, in nanoseconds, computed as Go computes it.
 Result<int64_t> ParseGoDuration(const std::string& orig) {
   std::string_view s = orig;
   auto invalid = [&] { return Fail("time: invalid duration " + dockerfile::GoQuote(orig)); };
+  constexpr uint64_t kMax = uint64_t{1} << 63;
   bool neg = false;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
     neg = s[0] == '-';
@@ -43,37 +44,64 @@ Result<int64_t> ParseGoDuration(const std::string& orig) {
   }
   if (s == "0") return int64_t{0};
   if (s.empty()) return invalid();
-  long double total = 0;
+  uint64_t total = 0;
   while (!s.empty()) {
+    uint64_t v = 0, f = 0;
+    double scale = 1;
     size_t i = 0;
-    long double v = 0;
-    bool digits = false;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0'), digits = true;
-    if (i < s.size() && s[i] == '.') {
-      i++;
-      long double scale = 0.1L;
-      while (i < s.size() && s[i] >= '0' && s[i] <= '9') v += (s[i++] - '0') * scale, scale /= 10, digits = true;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; i++) {
+      if (v > (kMax - 1) / 10) return invalid();
+      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+      if (v > kMax) return invalid();
     }
-    if (!digits) return invalid();
+    bool pre = i > 0, post = false;
     s.remove_prefix(i);
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && (s[u] < '0' || s[u] > '9')) u++;
-    std::string unit(s.substr(0, u));
-    s.remove_prefix(u);
+    if (!s.empty() && s[0] == '.') {
+      s.remove_prefix(1);
+      bool overflow = false;
+      for (i = 0; i < s.size() && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (overflow) continue;
+        if (f > (kMax - 1) / 10) {
+          overflow = true;
+          continue;
+        }
+        uint64_t y = f * 10 + static_cast<uint64_t>(s[i] - '0');
+        if (y > kMax) {
+          overflow = true;
+          continue;
+        }
+        f = y;
+        scale *= 10;
+      }
+      post = i > 0;
+      s.remove_prefix(i);
+    }
+    if (!pre && !post) return invalid();
+    for (i = 0; i < s.size() && s[i] != '.' && (s[i] < '0' || s[i] > '9'); i++) {
+    }
+    std::string unit(s.substr(0, i));
+    s.remove_prefix(i);
     if (unit.empty()) return Fail("time: missing unit in duration " + dockerfile::GoQuote(orig));
-    long double mult;
+    uint64_t mult;
     if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1e3L;
-    else if (unit == "ms") mult = 1e6L;
-    else if (unit == "s") mult = 1e9L;
-    else if (unit == "m") mult = 60e9L;
-    else if (unit == "h") mult = 3600e9L;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1000;
+    else if (unit == "ms") mult = 1000000;
+    else if (unit == "s") mult = 1000000000;
+    else if (unit == "m") mult = 60000000000;
+    else if (unit == "h") mult = 3600000000000;
     else return Fail("time: unknown unit " + dockerfile::GoQuote(unit) + " in duration " + dockerfile::GoQuote(orig));
-    total += v * mult;
-    if (total > 9223372036854775807.0L) return invalid();
+    if (v > kMax / mult) return invalid();
+    v *= mult;
+    if (f > 0) {
+      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(mult) / scale));
+      if (v > kMax) return invalid();
+    }
+    total += v;
+    if (total > kMax) return invalid();
   }
-  auto ns = static_cast<int64_t>(total);
-  return neg ? -ns : ns;
+  if (neg) return static_cast<int64_t>(0 - total);
+  if (total > kMax - 1) return invalid();
+  return static_cast<int64_t>(total);
 }
 
 // Go's strconv.ParseInt(s, 10, 32).

@@ -174,6 +174,11 @@ const Case kCases[] = {
     {{"HEALTHCHECK --interval= \u00e91{0"}, "!Unknown type \"\u00c91{0\" in HEALTHCHECK (try CMD)"},
     {{"HEALTHCHECK a\xa0b"}, "!Unknown type \"A\" in HEALTHCHECK (try CMD)"},
     {{"HEALTHCHECK a\u00a0b"}, "!Unknown type \"A\uFFFD\" in HEALTHCHECK (try CMD)"},
+    {{"HEALTHCHECK --interval=1h1m1.1s --timeout=2562047h47m16.854775807s --start-period=.5s CMD a"},
+     R"({"Healthcheck":{"Test":["CMD-SHELL","a"],"Interval":3661100000000,"Timeout":9223372036854775807,"StartPeriod":500000000}})"},
+    {{"HEALTHCHECK --interval=2562047h47m16.854775808s CMD a"}, R"(!time: invalid duration "2562047h47m16.854775808s")"},
+    {{"HEALTHCHECK --interval=5m-3s CMD a"}, R"(!time: unknown unit "m-" in duration "5m-3s")"},
+    {{"HEALTHCHECK --interval=1h. CMD a"}, R"(!time: invalid duration "1h.")"},
     {{"HEALTHCHECK --bogus NONE"}, R"({"Healthcheck":{"Test":["NONE"]}})"},
     // ONBUILD.
     {{"ONBUILD --x RUN y"}, "!Unknown flag: x"},
