@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@ enum class NodeType {
   kWith,
   kBreak,
   kContinue,
+  kTemplate,    // {{template "name" pipe}}: text = name, pipe optional
   kPipe,
   kCommand,
   kField,       // .A.B: ident = {"A", "B"}
@@ -55,10 +57,22 @@ struct Node {
   std::string String() const;
 };
 
+// A parsed template text: the templates it defines by name ({{define}} and
+// {{block}}), the main one under "" (Go's treeSet).
+struct Tree {
+  std::map<std::string, std::unique_ptr<Node>, std::less<>> templates;
+
+  // The named template, or nullptr.
+  const Node* Find(std::string_view name) const {
+    auto it = templates.find(name);
+    return it == templates.end() ? nullptr : it->second.get();
+  }
+};
+
 // Parses template text. Errors are kInvalidArgument with Go's wording,
 // "template: :<line>: <message>". is_function says which identifiers name
 // functions (others fail with `function "x" not defined`).
-Result<std::shared_ptr<const Node>> ParseTree(std::string_view text,
+Result<std::shared_ptr<const Tree>> ParseTree(std::string_view text,
                                               bool (*is_function)(std::string_view));
 
 }  // namespace berth::tmpl
