@@ -285,8 +285,8 @@ std::vector<Json> JsonArgs(const std::vector<Value>& args, size_t from) {
 }
 
 Error TooLarge(size_t max_bytes) {
-  return CallError("result larger than the " + std::to_string(max_bytes) +
-                   " bytes the template may still produce");
+  return CallError("result too large: more than the " + std::to_string(max_bytes) +
+                   " bytes left under the template output limit");
 }
 
 // Bytes a Sprint-like call makes from the strings among args (other values
