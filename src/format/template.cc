@@ -149,12 +149,14 @@ class Exec {
   }
 
   // One unit of work: a node walked or a command evaluated.
-  void Step(const Node& at) {
-    if (steps_left_ == 0) {
+  void Step(const Node& at) { Steps(at, 1); }
+
+  void Steps(const Node& at, size_t n) {
+    if (n > steps_left_) {
       Fail(at, "template execution takes more than " + std::to_string(options_.max_steps) +
                    " steps (berth's limit)");
     }
-    steps_left_--;
+    steps_left_ -= n;
   }
 
   // Counts bytes made (output or function results) against the budget.
@@ -440,13 +442,26 @@ class Exec {
     }
     if (final) argv.push_back(*final);
     if (name == "call") Call(ident, cmd, args, first, argv);
+    // Functions read their string and list arguments through: that costs
+    // steps, so that comparing or slicing large values in a loop ends too.
+    for (const auto& a : argv) {
+      if (!a.valid()) continue;
+      const Json& j = a.json();
+      if (j.is_string()) Steps(cmd, j.get_ref<const std::string&>().size() / 256);
+      if (j.is_array() || j.is_object()) Steps(cmd, j.size() / 16);
+    }
     auto result = tmpl::CallFunction(name, argv, options_.header_functions, bytes_left_);
     if (!result.ok()) {
       if (result.error().code == Code::kInvalidArgument) Fail(ident, result.error().message);
       Fail(cmd, "error calling " + name + ": " + result.error().message);
     }
+    // What the function made counts against the byte budget: a string, or
+    // the list slice and split build.
     Value v = std::move(result).value();
     if (v.valid() && v.json().is_string()) Spend(cmd, v.json().get_ref<const std::string&>().size());
+    if (v.valid() && v.json().is_array() && (name == "slice" || name == "split")) {
+      Spend(cmd, tmpl::Weight(v.json(), bytes_left_));
+    }
     return v;
   }
 

@@ -30,7 +30,8 @@ struct ExecuteOptions {
   // Resource limits, which Go's engine does not have: an execution that
   // goes past one fails with an error naming the limit. max_steps counts
   // nodes walked and commands evaluated (a nested {{range}} multiplies
-  // them); max_bytes counts every byte written to the output and every
+  // them), plus one for each 256 bytes of string (16 elements of list) a
+  // function is given to read; max_bytes counts every byte written to the output and every
   // byte of the strings functions return (printf, pad, print, join ...),
   // checked before a large string is made. docker inspect output for one
   // image is a few KiB and takes a few hundred steps.

@@ -40,6 +40,11 @@ const std::map<std::string_view, Arity>& Table() {
 Error ArgError(std::string msg) { return MakeError(Code::kInvalidArgument, std::move(msg)); }
 Error CallError(std::string msg) { return MakeError(Code::kInternal, std::move(msg)); }
 
+Error TooLarge(size_t max_bytes) {
+  return CallError("result too large: more than the " + std::to_string(max_bytes) +
+                   " bytes left under the template output limit");
+}
+
 const Json& AsJson(const Value& v) {
   static const Json kNull;
   return v.valid() ? v.json() : kNull;
@@ -171,8 +176,9 @@ size_t GoCap(size_t len) {
 }
 
 // Go's slice builtin: item[i:j] or item[i:j:k] of a string or a list (the
-// capacity of a JSON list is its length).
-Result<Value> Slice(const std::vector<Value>& args) {
+// capacity of a JSON list is its length). A list is copied, which must fit
+// in max_bytes.
+Result<Value> Slice(const std::vector<Value>& args, size_t max_bytes) {
   const Value& item = args[0];
   if (!item.valid() || item.json().is_null()) return CallError("slice of untyped nil");
   size_t count = args.size() - 1;
@@ -198,6 +204,11 @@ Result<Value> Slice(const std::vector<Value>& args) {
     return CallError("invalid slice index: " + std::to_string(idx[1]) + " > " + std::to_string(idx[2]));
   }
   if (j.is_string()) return Value::Own(j.get_ref<const std::string&>().substr(idx[0], idx[1] - idx[0]));
+  size_t weight = 0;
+  for (size_t i = idx[0]; i < idx[1] && i < len && weight <= max_bytes; i++) {
+    weight += Weight(j[i], max_bytes);
+  }
+  if (weight > max_bytes) return TooLarge(max_bytes);
   Json out = Json::array();
   // Past len, up to cap, Go's backing array holds nil.
   for (size_t i = idx[0]; i < idx[1]; i++) out.push_back(i < len ? j[i] : Json());
@@ -284,10 +295,6 @@ std::vector<Json> JsonArgs(const std::vector<Value>& args, size_t from) {
   return out;
 }
 
-Error TooLarge(size_t max_bytes) {
-  return CallError("result too large: more than the " + std::to_string(max_bytes) +
-                   " bytes left under the template output limit");
-}
 
 // Bytes a Sprint-like call makes from the strings among args (other values
 // are bounded by the data).
@@ -302,6 +309,23 @@ size_t StringBytes(const std::vector<Value>& args) {
 }  // namespace
 
 bool IsFunction(std::string_view name) { return Table().count(name) > 0; }
+
+size_t Weight(const Json& j, size_t limit) {
+  size_t w = 16;
+  if (j.is_string()) return w + j.get_ref<const std::string&>().size();
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (w > limit) break;
+      w += k.size() + Weight(v, limit);
+    }
+  } else if (j.is_array()) {
+    for (const auto& e : j) {
+      if (w > limit) break;
+      w += Weight(e, limit);
+    }
+  }
+  return w;
+}
 
 std::string_view ParamKinds(std::string_view name) {
   static const std::map<std::string_view, std::string_view> kKinds = {
@@ -342,7 +366,7 @@ Result<Value> CallFunction(std::string_view name, const std::vector<Value>& args
     return CallError("len of type " + TypeName(j));
   }
   if (name == "index") return Index(args);
-  if (name == "slice") return Slice(args);
+  if (name == "slice") return Slice(args, max_bytes);
   if (name == "print" || name == "println" || name == "html" || name == "js" || name == "urlquery") {
     if (StringBytes(args) > max_bytes) return TooLarge(max_bytes);
   }

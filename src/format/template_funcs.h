@@ -21,6 +21,10 @@ bool IsFunction(std::string_view name);
 // 1").
 std::string_view ParamKinds(std::string_view name);
 
+// Roughly the bytes a copy of j takes (16 a value plus string bytes); stops
+// counting once past limit.
+size_t Weight(const Json& j, size_t limit);
+
 // Calls the named function with evaluated arguments (invalid values are
 // Go's nil). header_mode gives docker's HeaderFunctions: json, split, join,
 // title, lower, upper, pad and truncate return their first argument.

@@ -167,6 +167,20 @@ TEST(TemplateLimitsTest, StepsAreBounded) {
   EXPECT_EQ(Render("{{range .RepoTags}}{{.}}{{end}}"), "t:1t:2t:3");
 }
 
+// Functions that only read (eq, lt, len of a slice ...) pay for what they
+// read, so a loop over large values ends too.
+TEST(TemplateLimitsTest, ReadingLargeValuesCostsSteps) {
+  std::string out = Render("{{$x := printf \"%1000000s\" \"a\"}}{{range $.Many}}{{range $.Many}}"
+                           "{{range $.Many}}{{if eq $x $x}}{{end}}{{end}}{{end}}{{end}}");
+  EXPECT_NE(out.find("template execution takes more than 10000000 steps (berth's limit)"),
+            std::string::npos)
+      << out.substr(0, 200);
+  out = Render("{{$x := split (printf \"%100000s\" \"\") \"\"}}{{range $.Many}}{{range $.Many}}"
+               "{{range $.Many}}{{$y := slice $x 1}}{{end}}{{end}}{{end}}");
+  EXPECT_NE(out.find("bytes left under the template output limit"), std::string::npos)
+      << out.substr(0, 200);
+}
+
 TEST(TemplateLimitsTest, SinkReceivesOutputAsProduced) {
   auto t = Template::Parse("{{range $.Many}}{{printf \"%100000d\" .}}{{end}}");
   ASSERT_TRUE(t.ok());
