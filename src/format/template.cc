@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 
 #include "format/template_funcs.h"
@@ -40,9 +41,14 @@ constexpr size_t kFlushBytes = 64 << 10;
 
 // How deep {{template}} calls, if/range/with and parentheses may nest while
 // executing: the executor recurses once per level. Go allows 100,000
-// template calls on its growable stacks; berth's are fixed, and this leaves
-// room on an 8 MiB one even under AddressSanitizer.
-constexpr size_t kMaxExecDepth = 3000;
+// template calls on its growable stacks; berth's are fixed, and 1,000 levels
+// (as the parser allows in one template) fit in 8 MiB even under
+// AddressSanitizer, which makes frames several times larger. As a backstop
+// for smaller stacks, so does using more than kMaxStackBytes of stack.
+constexpr size_t kMaxExecDepth = 1000;
+constexpr uintptr_t kMaxStackBytes = 4u << 20;
+
+uintptr_t FrameAddress() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
 
 class Exec {
  public:
@@ -124,7 +130,9 @@ class Exec {
   class DepthGuard {
    public:
     DepthGuard(Exec& e, const Node& at) : e_(e) {
-      if (++e_.depth_ > kMaxExecDepth) {
+      uintptr_t here = FrameAddress();
+      bool deep = here < e_.stack_base_ && e_.stack_base_ - here > kMaxStackBytes;
+      if (++e_.depth_ > kMaxExecDepth || deep) {
         e_.Fail(at, "exceeded maximum template depth (" + std::to_string(kMaxExecDepth) + ")");
       }
     }
@@ -490,6 +498,7 @@ class Exec {
   const TemplateSink* sink_;
   std::string name_;  // the template being executed ("" for the main one)
   size_t depth_ = 0;
+  uintptr_t stack_base_ = FrameAddress();  // the stack grows down from here
   size_t steps_left_;
   size_t bytes_left_;
 };

@@ -56,7 +56,7 @@ using TemplateSink = std::function<Status(std::string_view)>;
 //
 // Resources are bounded: parentheses and if/range/with nest at most 1,000
 // deep (a parse error past that), template calls and nesting together at
-// most 3,000 deep when executed, and execution is limited by
+// most 1,000 deep when executed, and execution is limited by
 // ExecuteOptions::max_steps and max_bytes.
 //
 // Values print as Go's fmt prints them: strings raw, integral numbers as

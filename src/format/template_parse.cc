@@ -5,6 +5,7 @@
 #include "format/template_parse.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 #include "format/template_lex.h"
@@ -22,6 +23,11 @@ struct ParseError {
 // (its stacks grow), and 1,000 levels is far beyond any real format string
 // while leaving room on an 8 MiB stack even under AddressSanitizer.
 constexpr int kMaxDepth = 1000;
+// A backstop for smaller stacks: nesting that uses more stack than this
+// fails the same way.
+constexpr uintptr_t kMaxStackBytes = 4u << 20;
+
+uintptr_t FrameAddress() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
 
 class Parser {
  public:
@@ -239,7 +245,9 @@ class Parser {
   class DepthGuard {
    public:
     explicit DepthGuard(Parser& p) : p_(p) {
-      if (++p_.depth_ > kMaxDepth) {
+      uintptr_t here = FrameAddress();
+      bool deep = here < p_.stack_base_ && p_.stack_base_ - here > kMaxStackBytes;
+      if (++p_.depth_ > kMaxDepth || deep) {
         p_.Errorf("nesting too deep: more than " + std::to_string(kMaxDepth) +
                   " levels of parentheses, if, range and with");
       }
@@ -496,6 +504,7 @@ class Parser {
   std::vector<std::string> vars_{"$"};
   int range_depth_ = 0;
   int depth_ = 0;  // current nesting, see kMaxDepth
+  uintptr_t stack_base_ = FrameAddress();  // the stack grows down from here
   std::unique_ptr<Tree> tree_ = std::make_unique<Tree>();
 };
 

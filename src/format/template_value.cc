@@ -619,8 +619,17 @@ std::string Sprintf(std::string_view format, const std::vector<Json>& args, size
       out += BadVerb(sp, a);
       continue;
     }
-    // A list or map formats every element with the width and precision:
-    // refuse before making more than max_bytes.
+    // The width, and a number's precision, are at least as many bytes: a
+    // list or map formats every element with them. Refuse before making
+    // more than max_bytes.
+    size_t least = static_cast<size_t>(std::max(sp.width, 0));
+    if (std::string_view("dfFeEgGxXob").find(sp.verb) != std::string_view::npos) {
+      least = std::max(least, static_cast<size_t>(std::max(sp.prec, 0)));
+    }
+    if (least > max_bytes - std::min(out.size(), max_bytes)) {
+      out.resize(max_bytes + 1);  // callers see size() > max_bytes
+      return out;
+    }
     size_t each = static_cast<size_t>(std::max(sp.width, 0)) + static_cast<size_t>(std::max(sp.prec, 0));
     if (each > 4096 && (a.is_array() || a.is_object()) &&
         CountLeaves(a) > (max_bytes - std::min(out.size(), max_bytes)) / each) {
