@@ -42,13 +42,12 @@ constexpr size_t kFlushBytes = 64 << 10;
 // How deep {{template}} calls, if/range/with and parentheses may nest while
 // executing: the executor recurses once per level. Go allows 100,000
 // template calls on its growable stacks; berth's are fixed, and 1,000 levels
-// (as the parser allows in one template) fit in 8 MiB even under
-// AddressSanitizer, which makes frames several times larger. As a backstop
-// for smaller stacks, so does using more than kMaxStackBytes of stack.
+// (as the parser allows in one template) take well under 1 MiB here. As a
+// backstop, using more than tmpl::StackBudget() of stack fails the same way
+// (frames are several times larger under AddressSanitizer).
 constexpr size_t kMaxExecDepth = 1000;
-constexpr uintptr_t kMaxStackBytes = 4u << 20;
 
-uintptr_t FrameAddress() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
+using tmpl::FrameAddress;
 
 class Exec {
  public:
@@ -131,7 +130,7 @@ class Exec {
    public:
     DepthGuard(Exec& e, const Node& at) : e_(e) {
       uintptr_t here = FrameAddress();
-      bool deep = here < e_.stack_base_ && e_.stack_base_ - here > kMaxStackBytes;
+      bool deep = here < e_.stack_base_ && e_.stack_base_ - here > tmpl::StackBudget();
       if (++e_.depth_ > kMaxExecDepth || deep) {
         e_.Fail(at, "exceeded maximum template depth (" + std::to_string(kMaxExecDepth) + ")");
       }

@@ -41,9 +41,37 @@ const char kTooDeep[] =
     "PARSE: template: :1: nesting too deep: more than 1000 levels of parentheses, if, range and "
     "with";
 
+// Under AddressSanitizer frames are several times larger, and the stack
+// backstop (tmpl::StackBudget) may stop nesting before 1,000 levels.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAsan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAsan = true;
+#else
+constexpr bool kAsan = false;
+#endif
+#else
+constexpr bool kAsan = false;
+#endif
+
+// At the limit: the result, or under ASan possibly a too-deep error.
+void ExpectAtLimit(const std::string& text, const std::string& want) {
+  std::string got = Render(text);
+  if (kAsan && got != want) {
+    EXPECT_TRUE(got.find("nesting too deep") != std::string::npos ||
+                got.find("exceeded maximum template depth") != std::string::npos)
+        << got.substr(0, 200);
+  } else {
+    EXPECT_EQ(got, want);
+  }
+}
+
 TEST(TemplateLimitsTest, NestingIsAParseError) {
-  EXPECT_EQ(Render(Parens(1000)), "1");
-  EXPECT_EQ(Render(Ifs(1000)), "x");
+  ExpectAtLimit(Parens(1000), "1");
+  ExpectAtLimit(Ifs(1000), "x");
+  EXPECT_EQ(Render(Parens(200)), "1");
+  EXPECT_EQ(Render(Ifs(200)), "x");
   EXPECT_EQ(Render(Parens(1001)), kTooDeep);
   EXPECT_EQ(Render(Parens(5000)), kTooDeep);
   EXPECT_EQ(Render(Parens(20000)), kTooDeep);
@@ -52,7 +80,7 @@ TEST(TemplateLimitsTest, NestingIsAParseError) {
   EXPECT_EQ(Render(Repeat("{{with 1}}", 1001)), kTooDeep);
   EXPECT_EQ(Render(Repeat("{{range 1}}", 1001)), kTooDeep);
   EXPECT_EQ(Render("{{if 0}}" + Repeat("{{else if 0}}", 1001) + "{{end}}"), kTooDeep);
-  EXPECT_EQ(Render("{{define \"a\"}}" + Ifs(999) + "{{end}}"), "");
+  ExpectAtLimit("{{define \"a\"}}" + Ifs(999) + "{{end}}", "");
   EXPECT_EQ(Render("{{define \"a\"}}" + Ifs(1000) + "{{end}}"), kTooDeep);
   EXPECT_EQ(Render(Repeat("{{block \"a\" 1}}", 1001)), kTooDeep);
 }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include <sys/resource.h>
+
 #include "format/template_lex.h"
 
 namespace berth::tmpl {
@@ -23,11 +25,6 @@ struct ParseError {
 // (its stacks grow), and 1,000 levels is far beyond any real format string
 // while leaving room on an 8 MiB stack even under AddressSanitizer.
 constexpr int kMaxDepth = 1000;
-// A backstop for smaller stacks: nesting that uses more stack than this
-// fails the same way.
-constexpr uintptr_t kMaxStackBytes = 4u << 20;
-
-uintptr_t FrameAddress() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
 
 class Parser {
  public:
@@ -246,7 +243,7 @@ class Parser {
    public:
     explicit DepthGuard(Parser& p) : p_(p) {
       uintptr_t here = FrameAddress();
-      bool deep = here < p_.stack_base_ && p_.stack_base_ - here > kMaxStackBytes;
+      bool deep = here < p_.stack_base_ && p_.stack_base_ - here > StackBudget();
       if (++p_.depth_ > kMaxDepth || deep) {
         p_.Errorf("nesting too deep: more than " + std::to_string(kMaxDepth) +
                   " levels of parentheses, if, range and with");
@@ -580,6 +577,18 @@ std::string Node::String() const {
       return "{{end}}";
   }
   return out;
+}
+
+uintptr_t StackBudget() {
+  static const uintptr_t budget = [] {
+    uintptr_t b = 4u << 20;
+    rlimit rl{};
+    if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+      b = std::min<uintptr_t>(b, static_cast<uintptr_t>(rl.rlim_cur) / 2);
+    }
+    return b;
+  }();
+  return budget;
 }
 
 Result<std::shared_ptr<const Tree>> ParseTree(std::string_view text,

@@ -69,6 +69,15 @@ struct Tree {
   }
 };
 
+// How much stack parsing or executing a template may use before nesting
+// fails as too deep: 4 MiB, or half the stack limit when that is smaller.
+// Nesting is limited by count first (1,000 levels); this is the backstop for
+// builds with large frames (sanitizers) and small stacks.
+uintptr_t StackBudget();
+
+// The current frame's address (the stack grows down).
+inline uintptr_t FrameAddress() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
+
 // Parses template text. Errors are kInvalidArgument with Go's wording,
 // "template: :<line>: <message>". is_function says which identifiers name
 // functions (others fail with `function "x" not defined`).
