@@ -31,10 +31,11 @@ struct ExecuteOptions {
   // goes past one fails with an error naming the limit. max_steps counts
   // nodes walked and commands evaluated (a nested {{range}} multiplies
   // them), plus one for each 256 bytes of string (16 elements of list) a
-  // function is given to read; max_bytes counts every byte written to the output and every
-  // byte of the strings functions return (printf, pad, print, join ...),
-  // checked before a large string is made. docker inspect output for one
-  // image is a few KiB and takes a few hundred steps.
+  // function is given to read. max_bytes counts every byte written to the
+  // output and every byte of the strings and lists functions make (printf,
+  // pad, print, join, slice, split ...), checked before a large string is
+  // made. docker inspect output for one image is a few KiB and takes a few
+  // hundred steps.
   size_t max_steps = 10'000'000;
   size_t max_bytes = 64u << 20;
 };
