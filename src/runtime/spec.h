@@ -1,0 +1,87 @@
+// The OCI runtime spec (a bundle's config.json) for a container, built the
+// way Docker 20.10 builds it for `docker run`: from the image's config and the
+// run flags, with Docker's default capabilities, mounts, masked and read-only
+// paths, device cgroup rules, sysctls and seccomp profile.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "oci/container_config.h"
+#include "oci/json_fields.h"
+#include "runtime/user.h"
+
+namespace berth::runtime {
+
+// One `-v SRC:DST[:ro|rw]` bind mount.
+struct BindMount {
+  std::string source{};       // absolute host path
+  std::string destination{};  // absolute path in the container
+  bool read_only = false;
+
+  bool operator==(const BindMount&) const = default;
+};
+
+// Parses `SRC:DST[:MODE]` where MODE is a comma list of ro, rw (last wins).
+// InvalidArgument with Docker's wording: "invalid volume specification: 'X'"
+// for a wrong number of fields or an unknown mode, "invalid mount config for
+// type \"bind\": invalid mount path: 'X' mount path must be absolute" for a
+// relative destination. Named volumes (a source that is not absolute) are
+// kUnimplemented.
+Result<BindMount> ParseBindMount(std::string_view spec);
+
+enum class NetworkMode {
+  kNone,  // a new, empty network namespace (bridge networking joins one later)
+  kHost,  // the host's network namespace: no network namespace at all
+};
+
+// What `docker run` flags say about the container's process and root.
+struct RunOptions {
+  std::vector<std::string> args{};          // words after the image; empty: the image's Cmd
+  std::optional<std::string> entrypoint{};  // --entrypoint; "" resets the image's
+  std::vector<std::string> env{};           // -e, already KEY=VALUE
+  std::string working_dir{};                // -w; empty: the image's WorkingDir
+  std::optional<std::string> user{};        // -u; nullopt: the image's User
+  std::string hostname{};                   // --hostname, else the id's first 12 digits
+  bool tty = false;                         // -t
+  std::vector<BindMount> binds{};           // -v
+  NetworkMode network = NetworkMode::kNone;
+  bool read_only = false;             // --read-only
+  std::string rootfs = "rootfs";      // root.path, relative to the bundle or absolute
+};
+
+// Docker's default PATH for a container whose environment has none.
+inline constexpr std::string_view kDefaultPath =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// process.args as Docker computes them: entrypoint then cmd, where a given
+// --entrypoint drops the image's Cmd, `--entrypoint ""` drops the image's
+// Entrypoint, and args replace the Cmd. InvalidArgument "No command specified"
+// when nothing is left.
+Result<std::vector<std::string>> ProcessArgs(const ContainerConfig& image, const RunOptions& opts);
+
+// process.env: PATH (default), HOSTNAME and, with a tty, TERM=xterm, each
+// replaced in place by the image's Env merged with -e (a later KEY= replaces
+// an earlier one in place, new keys are appended).
+std::vector<std::string> ProcessEnv(const ContainerConfig& image, const RunOptions& opts);
+
+// process.cwd: -w, else the image's WorkingDir, else "/", cleaned. InvalidArgument
+// "the working directory 'X' is invalid, it needs to be an absolute path".
+Result<std::string> ProcessCwd(const ContainerConfig& image, const RunOptions& opts);
+
+// The user spec in force: -u, else the image's User.
+std::string UserSpec(const ContainerConfig& image, const RunOptions& opts);
+
+// Docker's default seccomp profile as Docker 20.10 hands it to runc on this
+// architecture for the default capabilities (seccomp_default.json).
+// kUnimplemented on an architecture it was not recorded for.
+Result<Json> DefaultSeccompProfile();
+
+// The whole config.json object. user is UserSpec resolved in the rootfs
+// (ResolveUserInRoot). Fails as ProcessArgs/ProcessCwd/DefaultSeccompProfile.
+Result<Json> BuildSpec(const ContainerConfig& image, const RunOptions& opts, const ExecUser& user);
+
+}  // namespace berth::runtime
