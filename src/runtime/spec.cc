@@ -71,7 +71,7 @@ Json Mounts(const RunOptions& opts) {
   for (const auto& b : binds) {
     std::vector<std::string> o = {"rbind"};
     if (b.read_only) o.push_back("ro");
-    o.push_back("rprivate");
+    o.push_back(b.propagation);
     out.push_back(Mount(b.destination, "bind", b.source, o));
   }
   return out;
@@ -136,36 +136,53 @@ void ReplaceOrAppend(std::vector<std::string>& env, const std::string& kv) {
 
 }  // namespace
 
-Result<BindMount> ParseBindMount(std::string_view spec) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  for (size_t j; (j = spec.find(':', i)) != std::string_view::npos; i = j + 1) {
-    parts.emplace_back(spec.substr(i, j - i));
+namespace {
+
+// Applies one `-v` MODE; false when Docker would say "invalid mode".
+bool ApplyBindMode(BindMount& b, std::string_view mode) {
+  bool rw_set = false, propagation_set = false;
+  for (const std::string& m : Split(mode, ',')) {
+    if (m == "ro" || m == "rw") {
+      if (rw_set) return false;
+      rw_set = true;
+      b.read_only = m == "ro";
+    } else if (m == "private" || m == "rprivate" || m == "shared" || m == "rshared" ||
+               m == "slave" || m == "rslave") {
+      if (propagation_set) return false;
+      propagation_set = true;
+      b.propagation = m;
+    } else if (m != "z" && m != "Z") {
+      return false;
+    }
   }
-  parts.emplace_back(spec.substr(i));
-  auto invalid = [&] {
+  return true;
+}
+
+}  // namespace
+
+Result<BindMount> ParseBindMount(std::string_view spec) {
+  std::vector<std::string> parts = Split(spec, ':');
+  if (parts.size() == 1 && !spec.empty() && spec[0] == '/') {
+    return MakeError(Code::kUnimplemented,
+                     "anonymous volumes are not supported: '" + std::string(spec) + "'");
+  }
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty()) {
     return MakeError(Code::kInvalidArgument,
                      "invalid volume specification: '" + std::string(spec) + "'");
-  };
-  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty()) {
-    return invalid();
   }
-  BindMount b{parts[0], parts[1], false};
-  if (parts.size() == 3) {
-    for (std::string_view mode : Split(parts[2], ',')) {
-      if (mode == "ro") b.read_only = true;
-      else if (mode == "rw") b.read_only = false;
-      else return invalid();
-    }
+  BindMount b{parts[0], parts[1]};
+  if (parts.size() == 3 && !ApplyBindMode(b, parts[2])) {
+    return MakeError(Code::kInvalidArgument, "invalid mode: " + parts[2]);
+  }
+  if (b.source[0] != '/') {
+    return MakeError(Code::kUnimplemented,
+                     "named volumes are not supported: '" + std::string(spec) + "'");
   }
   if (b.destination[0] != '/') {
     return MakeError(Code::kInvalidArgument,
-                     "invalid mount config for type \"bind\": invalid mount path: '" +
+                     "invalid volume specification: '" + std::string(spec) +
+                         "': invalid mount config for type \"bind\": invalid mount path: '" +
                          b.destination + "' mount path must be absolute");
-  }
-  if (b.source[0] != '/') {
-    return MakeError(Code::kUnimplemented, "named volumes are not supported: '" +
-                                               std::string(spec) + "'");
   }
   return b;
 }

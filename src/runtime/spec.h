@@ -21,16 +21,18 @@ struct BindMount {
   std::string source{};       // absolute host path
   std::string destination{};  // absolute path in the container
   bool read_only = false;
+  std::string propagation = "rprivate";  // or private, rshared, shared, rslave, slave
 
   bool operator==(const BindMount&) const = default;
 };
 
-// Parses `SRC:DST[:MODE]` where MODE is a comma list of ro, rw (last wins).
-// InvalidArgument with Docker's wording: "invalid volume specification: 'X'"
-// for a wrong number of fields or an unknown mode, "invalid mount config for
-// type \"bind\": invalid mount path: 'X' mount path must be absolute" for a
-// relative destination. Named volumes (a source that is not absolute) are
-// kUnimplemented.
+// Parses `SRC:DST[:MODE]`, MODE a comma list of at most one of ro/rw, at most
+// one propagation mode, and z/Z (SELinux relabelling, ignored). Errors as
+// Docker 20.10 words them: InvalidArgument "invalid volume specification: 'X'"
+// for a wrong number of fields, "invalid mode: M" for a bad MODE, and
+// "invalid volume specification: 'X': invalid mount config for type \"bind\":
+// invalid mount path: 'D' mount path must be absolute". Named and anonymous
+// volumes (`NAME:/dst`, `/dst`) are kUnimplemented.
 Result<BindMount> ParseBindMount(std::string_view spec);
 
 enum class NetworkMode {

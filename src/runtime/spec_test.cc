@@ -108,17 +108,33 @@ TEST(UserSpec, FlagOverridesImage) {
   EXPECT_EQ(UserSpec(image, o), "0");
 }
 
+// Recorded with docker 20.10 (`docker create -v SPEC`, then inspect .Mounts).
 TEST(ParseBindMount, Forms) {
-  EXPECT_EQ(*ParseBindMount("/src:/dst"), (BindMount{"/src", "/dst", false}));
-  EXPECT_EQ(*ParseBindMount("/src:/dst:ro"), (BindMount{"/src", "/dst", true}));
-  EXPECT_EQ(*ParseBindMount("/src:/dst:rw"), (BindMount{"/src", "/dst", false}));
-  EXPECT_EQ(ParseBindMount("/src").error().message, "invalid volume specification: '/src'");
-  EXPECT_EQ(ParseBindMount("/a:/b:xx").error().message,
-            "invalid volume specification: '/a:/b:xx'");
-  EXPECT_EQ(ParseBindMount("/a:rel").error().message,
-            "invalid mount config for type \"bind\": invalid mount path: 'rel' mount path "
-            "must be absolute");
+  EXPECT_EQ(*ParseBindMount("/src:/dst"), (BindMount{"/src", "/dst", false, "rprivate"}));
+  EXPECT_EQ(*ParseBindMount("/src:/dst:ro"), (BindMount{"/src", "/dst", true, "rprivate"}));
+  EXPECT_EQ(*ParseBindMount("/src:/dst:rw"), (BindMount{"/src", "/dst", false, "rprivate"}));
+  EXPECT_EQ(*ParseBindMount("/tmp:/b:ro,rshared"), (BindMount{"/tmp", "/b", true, "rshared"}));
+  EXPECT_EQ(*ParseBindMount("/a:/b:ro,z"), (BindMount{"/a", "/b", true, "rprivate"}));
+}
+
+TEST(ParseBindMount, DockerErrors) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"/a:/b:xx", "invalid mode: xx"},
+      {"/a:/b:ro,rw", "invalid mode: ro,rw"},
+      {"/a:/b:rw,ro", "invalid mode: rw,ro"},
+      {"/a:/b:c:d", "invalid volume specification: '/a:/b:c:d'"},
+      {"/a:rel",
+       "invalid volume specification: '/a:rel': invalid mount config for type \"bind\": "
+       "invalid mount path: 'rel' mount path must be absolute"},
+  };
+  for (const auto& [spec, msg] : cases) {
+    auto b = ParseBindMount(spec);
+    ASSERT_FALSE(b.ok()) << spec;
+    EXPECT_EQ(b.error().code, Code::kInvalidArgument) << spec;
+    EXPECT_EQ(b.error().message, msg) << spec;
+  }
   EXPECT_EQ(ParseBindMount("vol:/data").error().code, Code::kUnimplemented);
+  EXPECT_EQ(ParseBindMount("/src").error().code, Code::kUnimplemented);
 }
 
 // The parts of the config.json docker 20.10 gave runc for
@@ -210,8 +226,8 @@ TEST(BuildSpec, FlagsAsDockerAppliesThem) {
   o.read_only = true;
   o.network = NetworkMode::kHost;
   o.working_dir = "/home";
-  o.binds = {{"/tmp/vol", "/rw/deeper/x", false}, {"/tmp/vol", "/data", true},
-             {"/tmp/vol", "/rw", false}};
+  o.binds = {{"/tmp/vol", "/rw/deeper/x"}, {"/tmp/vol", "/data", true},
+             {"/tmp/vol", "/rw"}};
   o.rootfs = "/abs/rootfs";
   Json s = BuildSpec(image, o, ExecUser{1000, 1000, {1000, 100, 10}, "/home/alice"}).value();
   EXPECT_EQ(s["process"]["terminal"], true);
@@ -235,7 +251,7 @@ TEST(BuildSpec, ABindReplacesTheDefaultMountAtItsDestination) {
   ContainerConfig image;
   image.cmd = Args{"sh"};
   RunOptions o;
-  o.binds = {{"/host/shm", "/dev/shm/", false}};
+  o.binds = {{"/host/shm", "/dev/shm/"}};
   Json s = BuildSpec(image, o, ExecUser{}).value();
   int shm = 0;
   for (const auto& m : s["mounts"]) shm += m["destination"] == "/dev/shm";
