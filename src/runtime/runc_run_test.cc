@@ -93,7 +93,7 @@ TEST_F(RuncRunTest, EchoHelloAsTheResolvedUserWithExitCode) {
   RunOptions o;
   o.args = {"sh", "-c",
             "echo hello; id; pwd; echo FOO=$FOO; hostname; "
-            "grep -E '^(Seccomp|CapEff):' /proc/self/status; exit 3"};
+            "grep -E '^(Seccomp|CapEff):' /proc/self/status; echo fds $(ls /proc/self/fd); exit 3"};
   o.env = {"FOO=bar"};
   o.working_dir = "/home/alice";
   o.hostname = "rtspec";
@@ -106,6 +106,8 @@ TEST_F(RuncRunTest, EchoHelloAsTheResolvedUserWithExitCode) {
   EXPECT_NE(out_.find("FOO=bar\n"), std::string::npos) << out_;
   EXPECT_NE(out_.find("\nrtspec\n"), std::string::npos) << out_;
   EXPECT_NE(out_.find("Seccomp:\t2"), std::string::npos) << out_;  // filter mode
+  // Only stdio is inherited (3 is ls's own directory).
+  EXPECT_NE(out_.find("fds 0 1 2 3\n"), std::string::npos) << out_;
   // A non-root user keeps no effective capabilities, as under Docker.
   EXPECT_NE(out_.find("CapEff:\t0000000000000000"), std::string::npos) << out_;
 }
@@ -120,6 +122,19 @@ TEST_F(RuncRunTest, RootGetsDockersCapabilitiesAndAReadOnlyRoot) {
   // Docker's 14 default capabilities.
   EXPECT_NE(out_.find("CapEff:\t00000000a80425fb"), std::string::npos) << out_;
   EXPECT_NE(out_.find("read-only"), std::string::npos) << out_;
+}
+
+// CVE-2024-21626: a working directory of /proc/self/fd/N once reached a
+// host directory runc had left open. Whatever N, the process must not start.
+TEST_F(RuncRunTest, WorkdirInProcSelfFdCannotReachTheHost) {
+  for (int n = 3; n <= 12; ++n) {
+    RunOptions o;
+    o.args = {"sh", "-c", "echo started; pwd"};
+    o.working_dir = "/proc/self/fd/" + std::to_string(n);
+    int rc = Run(Spec(o, ""));
+    EXPECT_NE(rc, 0) << n << ": " << out_;
+    EXPECT_EQ(out_.find("started"), std::string::npos) << n << ": " << out_;
+  }
 }
 
 }  // namespace

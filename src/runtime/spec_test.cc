@@ -44,8 +44,7 @@ TEST(ProcessArgs, AsDockerComputesThem) {
 }
 
 TEST(ProcessArgs, NoCommandSpecified) {
-  RunOptions reset;
-  reset.entrypoint = "";
+  const RunOptions reset{.entrypoint = std::string()};
   EXPECT_EQ(ProcessArgs(Image(Args{"echo"}, Args{"c"}), reset).error().message,
             "No command specified");
   EXPECT_EQ(ProcessArgs(Image(std::nullopt, std::nullopt), {}).error().message,
