@@ -11,12 +11,10 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "runtime/seccomp.h"
 #include "tar/root_fs.h"
 
 namespace berth::runtime {
-
-// The profile's text, generated from seccomp_default.json (CMakeLists.txt).
-extern const char kSeccompDefaultJson[];
 
 namespace {
 
@@ -111,7 +109,7 @@ Result<Json> Linux(const RunOptions& opts) {
   }
   l["resources"] = Resources();
   l["namespaces"] = Namespaces(opts.network);
-  l["seccomp"] = TRY(DefaultSeccompProfile());
+  l["seccomp"] = TRY(DefaultSeccompProfile(DefaultCapabilities()));
   l["maskedPaths"] = {"/proc/asound",        "/proc/acpi",        "/proc/kcore",
                       "/proc/keys",          "/proc/latency_stats", "/proc/timer_list",
                       "/proc/timer_stats",   "/proc/sched_debug", "/proc/scsi",
@@ -224,15 +222,6 @@ Result<std::string> ProcessCwd(const ContainerConfig& image, const RunOptions& o
 
 std::string UserSpec(const ContainerConfig& image, const RunOptions& opts) {
   return opts.user.value_or(image.user);
-}
-
-Result<Json> DefaultSeccompProfile() {
-#if defined(__x86_64__)
-  return ParseJsonObject(kSeccompDefaultJson, "seccomp_default.json");
-#else
-  return MakeError(Code::kUnimplemented,
-                   "Docker's default seccomp profile is recorded for x86_64 only");
-#endif
 }
 
 Result<Json> BuildSpec(const ContainerConfig& image, const RunOptions& opts,

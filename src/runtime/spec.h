@@ -77,13 +77,9 @@ Result<std::string> ProcessCwd(const ContainerConfig& image, const RunOptions& o
 // The user spec in force: -u, else the image's User.
 std::string UserSpec(const ContainerConfig& image, const RunOptions& opts);
 
-// Docker's default seccomp profile as Docker 20.10 hands it to runc on this
-// architecture for the default capabilities (seccomp_default.json).
-// kUnimplemented on an architecture it was not recorded for.
-Result<Json> DefaultSeccompProfile();
-
 // The whole config.json object. user is UserSpec resolved in the rootfs
-// (ResolveUserInRoot). Fails as ProcessArgs/ProcessCwd/DefaultSeccompProfile.
+// (ResolveUserInRoot). Fails as ProcessArgs/ProcessCwd/DefaultSeccompProfile
+// (seccomp.h) do.
 Result<Json> BuildSpec(const ContainerConfig& image, const RunOptions& opts, const ExecUser& user);
 
 }  // namespace berth::runtime
