@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "base/file.h"
+#include "runtime/etc_files.h"
 #include "runtime/spec.h"
 
 namespace berth::runtime {
@@ -44,7 +45,7 @@ class RuncRunTest : public ::testing::Test {
     std::ifstream in(kBusybox, std::ios::binary);
     std::ofstream(rootfs_ + "/bin/busybox", std::ios::binary) << in.rdbuf();
     ASSERT_EQ(::chmod((rootfs_ + "/bin/busybox").c_str(), 0755), 0);
-    for (const char* applet : {"sh", "echo", "id", "pwd", "cat", "hostname", "touch", "grep"}) {
+    for (const char* applet : {"sh", "echo", "id", "pwd", "cat", "hostname", "touch", "grep", "head"}) {
       ASSERT_EQ(::symlink("busybox", (rootfs_ + "/bin/" + applet).c_str()), 0);
     }
     std::ofstream(rootfs_ + "/etc/passwd") << "root:x:0:0:root:/root:/bin/sh\n"
@@ -93,10 +94,16 @@ TEST_F(RuncRunTest, EchoHelloAsTheResolvedUserWithExitCode) {
   RunOptions o;
   o.args = {"sh", "-c",
             "echo hello; id; pwd; echo FOO=$FOO; hostname; "
-            "grep -E '^(Seccomp|CapEff):' /proc/self/status; echo fds $(ls /proc/self/fd); exit 3"};
+            "grep -E '^(Seccomp|CapEff):' /proc/self/status; echo fds $(ls /proc/self/fd); "
+            "cat /etc/hostname; head -1 /etc/hosts; exit 3"};
   o.env = {"FOO=bar"};
   o.working_dir = "/home/alice";
   o.hostname = "rtspec";
+  o.etc_dir = dir_ + "/etc";
+  ASSERT_TRUE(MkdirAll(o.etc_dir).ok());
+  std::ofstream(o.etc_dir + "/hostname") << HostnameFile("rtspec");
+  std::ofstream(o.etc_dir + "/hosts") << HostsFile(NetworkMode::kNone, "");
+  std::ofstream(o.etc_dir + "/resolv.conf") << ResolvConf(NetworkMode::kNone, "");
   int rc = Run(Spec(o, "alice"));
   EXPECT_EQ(rc, 3) << out_;
   EXPECT_NE(out_.find("hello\n"), std::string::npos) << out_;
@@ -105,6 +112,7 @@ TEST_F(RuncRunTest, EchoHelloAsTheResolvedUserWithExitCode) {
   EXPECT_NE(out_.find("\n/home/alice\n"), std::string::npos) << out_;
   EXPECT_NE(out_.find("FOO=bar\n"), std::string::npos) << out_;
   EXPECT_NE(out_.find("\nrtspec\n"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("rtspec\n127.0.0.1\tlocalhost\n"), std::string::npos) << out_;
   EXPECT_NE(out_.find("Seccomp:\t2"), std::string::npos) << out_;  // filter mode
   // Only stdio is inherited (3 is ls's own directory).
   EXPECT_NE(out_.find("fds 0 1 2 3\n"), std::string::npos) << out_;

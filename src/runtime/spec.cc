@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "runtime/etc_files.h"
 #include "runtime/seccomp.h"
 #include "tar/root_fs.h"
 
@@ -71,6 +72,18 @@ Json Mounts(const RunOptions& opts) {
     if (b.read_only) o.push_back("ro");
     o.push_back(b.propagation);
     out.push_back(Mount(b.destination, "bind", b.source, o));
+  }
+  if (!opts.etc_dir.empty()) {
+    for (std::string_view name : kEtcFiles) {
+      std::string dst = "/etc/" + std::string(name);
+      bool shadowed = std::any_of(binds.begin(), binds.end(),
+                                  [&](const BindMount& b) { return b.destination == dst; });
+      if (shadowed) continue;
+      std::vector<std::string> o = {"rbind"};
+      if (opts.read_only) o.push_back("ro");
+      o.push_back("rprivate");
+      out.push_back(Mount(dst, "bind", opts.etc_dir + "/" + std::string(name), o));
+    }
   }
   return out;
 }

@@ -47,12 +47,17 @@ struct RunOptions {
   std::vector<std::string> env{};           // -e, already KEY=VALUE
   std::string working_dir{};                // -w; empty: the image's WorkingDir
   std::optional<std::string> user{};        // -u; nullopt: the image's User
-  std::string hostname{};                   // --hostname, else the id's first 12 digits
+  // --hostname, else the id's first 12 digits (with --network host, Docker
+  // uses the host's hostname instead).
+  std::string hostname{};
   bool tty = false;                         // -t
   std::vector<BindMount> binds{};           // -v
   NetworkMode network = NetworkMode::kNone;
   bool read_only = false;             // --read-only
   std::string rootfs = "rootfs";      // root.path, relative to the bundle or absolute
+  // A directory holding resolv.conf, hostname and hosts (etc_files.h) to bind
+  // over the image's, as Docker does; empty: none.
+  std::string etc_dir{};
 };
 
 // Docker's default PATH for a container whose environment has none.

@@ -259,6 +259,23 @@ TEST(BuildSpec, ABindReplacesTheDefaultMountAtItsDestination) {
   EXPECT_FALSE(s.contains("hostname"));  // none given: the runtime's default
 }
 
+// docker 20.10 binds its per-container resolv.conf, hostname and hosts
+// last, read-only with --read-only, and not over a -v of the same path.
+TEST(BuildSpec, EtcFilesAsDockerBindsThem) {
+  ContainerConfig image;
+  image.cmd = Args{"sh"};
+  RunOptions o;
+  o.etc_dir = "/c/etc";
+  o.read_only = true;
+  o.binds = {{"/mine/hosts", "/etc/hosts"}};
+  Json m = BuildSpec(image, o, ExecUser{}).value()["mounts"];
+  ASSERT_EQ(m.size(), 10u);
+  EXPECT_EQ(m[7]["destination"], "/etc/hosts");
+  EXPECT_EQ(m[7]["source"], "/mine/hosts");
+  EXPECT_EQ(m[8].dump(), R"({"destination":"/etc/resolv.conf","type":"bind","source":"/c/etc/resolv.conf","options":["rbind","ro","rprivate"]})");
+  EXPECT_EQ(m[9].dump(), R"({"destination":"/etc/hostname","type":"bind","source":"/c/etc/hostname","options":["rbind","ro","rprivate"]})");
+}
+
 TEST(BuildSpec, PropagatesArgumentErrors) {
   EXPECT_EQ(BuildSpec(ContainerConfig{}, {}, ExecUser{}).error().message, "No command specified");
 }
