@@ -120,16 +120,23 @@ TEST_F(RuncRunTest, EchoHelloAsTheResolvedUserWithExitCode) {
   EXPECT_NE(out_.find("CapEff:\t0000000000000000"), std::string::npos) << out_;
 }
 
-TEST_F(RuncRunTest, RootGetsDockersCapabilitiesAndAReadOnlyRoot) {
+TEST_F(RuncRunTest, RootCapabilitiesReadOnlyRootBindAndNoNetwork) {
   RunOptions o;
-  o.args = {"sh", "-c", "grep CapEff /proc/self/status; touch /x || echo read-only; exit 0"};
+  o.args = {"sh", "-c",
+            "grep CapEff /proc/self/status; touch /x || echo read-only; cat /data/f; "
+            "touch /data/g || echo bind-ro; grep -c : /proc/net/dev; exit 0"};
   o.read_only = true;
+  ASSERT_TRUE(MkdirAll(dir_ + "/vol").ok());
+  std::ofstream(dir_ + "/vol/f") << "from-host\n";
+  o.binds = {ParseBindMount(dir_ + "/vol:/data:ro").value()};
   o.hostname = "rtspec";
   int rc = Run(Spec(o, ""));
   EXPECT_EQ(rc, 0) << out_;
   // Docker's 14 default capabilities.
   EXPECT_NE(out_.find("CapEff:\t00000000a80425fb"), std::string::npos) << out_;
   EXPECT_NE(out_.find("read-only"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("from-host\nbind-ro\n"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("bind-ro\n1\n"), std::string::npos) << out_;  // --network none: lo only
 }
 
 // CVE-2024-21626: a working directory of /proc/self/fd/N once reached a
