@@ -14,7 +14,7 @@ import subprocess
 import tarfile
 import time
 
-from measure import Sample
+from measure import Sample, SettleDisk
 
 
 def _layers(archive):
@@ -43,7 +43,7 @@ def _one_run(archive, layers, out):
 
 def MeasureLoadFloor(archive, runs, rec, scratch):
     """Records the "load floor" row (tool "floor"). Each run's output is removed after it; the
-    runs are preceded by a sync so earlier writes do not land on them."""
+    runs wait for the disk to settle so earlier writes (and deletes) do not land on them."""
     if not shutil.which("sha256sum") or not shutil.which("tar"):
         rec.Add("load floor", "floor", "absent", note="needs sha256sum and tar")
         return
@@ -52,7 +52,7 @@ def MeasureLoadFloor(archive, runs, rec, scratch):
     for i in range(runs):
         out = os.path.join(scratch, f"load-floor-{i}")
         shutil.rmtree(out, ignore_errors=True)
-        subprocess.run(["sync"])
+        SettleDisk()
         secs = _one_run(archive, layers, out)
         samples.append(Sample(secs, None, 0, ""))
         shutil.rmtree(out, ignore_errors=True)

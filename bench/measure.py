@@ -86,3 +86,33 @@ def Stats(samples):
         out["daemon_peak_rss_kb"] = max(daemon)
     return out
 
+
+def _DiskWrites():
+    """Sectors written and I/Os in flight, summed over the whole disks (/sys/block) in
+    /proc/diskstats."""
+    disks = {d for d in os.listdir("/sys/block") if not d.startswith(("loop", "ram"))}
+    written = inflight = 0
+    with open("/proc/diskstats") as f:
+        for line in f:
+            p = line.split()
+            if len(p) >= 12 and p[2] in disks:
+                written += int(p[9])
+                inflight += int(p[11])
+    return written, inflight
+
+
+def SettleDisk(quiet_s=1.0, limit_s=60.0):
+    """Before a heavy run: flushes dirty data, then waits (at most limit_s) until the disks have
+    written nothing for quiet_s. On an ext4 mounted with `discard` a large delete keeps the disk
+    busy for seconds after the command returned; without this the next timed command (of
+    whichever tool) pays for the previous command's clean-up."""
+    os.sync()
+    deadline = time.time() + limit_s
+    last, quiet_since = _DiskWrites(), time.time()
+    while time.time() < deadline:
+        time.sleep(0.1)
+        now = _DiskWrites()
+        if now[0] != last[0] or now[1] > 0:
+            last, quiet_since = now, time.time()
+        elif time.time() - quiet_since >= quiet_s:
+            return

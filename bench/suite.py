@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 
-from measure import Stats
+from measure import SettleDisk, Stats
 
 OPS = ["version", "import", "rmi", "images", "inspect", "tag", "load", "save", "push",
        "push (loaded)", "pull", "build (cached)"]
@@ -87,6 +87,8 @@ class Suite:
         while i < 0 or self._Plan(heavy, len(samples), last, op_start):
             if before:
                 before(i)
+            if heavy:
+                SettleDisk()
             s = tool.Run(*args(i), rss=heavy)
             if after:
                 after(i)
