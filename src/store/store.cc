@@ -6,6 +6,8 @@
 #include "store/store.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +40,25 @@ Status EnsureDir(const std::string& path, mode_t mode) {
   return Ok();
 }
 
+// Marks dir "top of a directory hierarchy" (FS_TOPDIR_FL; ext2/3/4 honour
+// it, others refuse the flag and nothing changes): ext4's allocator then
+// spreads the directories made in it across block groups, as it does for
+// the children of /, instead of packing them next to their parent. Each
+// layer berth unpacks is such a directory (ingest/<random>/), and the
+// inode groups it would otherwise share with a layer deleted moments
+// before are slow to allocate from: on an ext4 without a journal every new
+// inode skips past each inode freed in the last 60 s or more (ialloc.c,
+// recently_deleted), which made a load right after an rmi of the same
+// image 4x slower (3.2 s, against 0.8 s with the flag). Best effort.
+void SpreadNewDirs(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int flags = 0;
+  if (!fd.valid() || ::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags) != 0) return;
+  if (flags & FS_TOPDIR_FL) return;
+  flags |= FS_TOPDIR_FL;
+  (void)::ioctl(fd.get(), FS_IOC_SETFLAGS, &flags);
+}
+
 bool IsEmptyDir(const std::string& path) {
   auto names = ListDir(path);
   return names.ok() && names->empty();
@@ -53,6 +74,8 @@ Status PrepareRoot(const std::string& root) {
     TRY(EnsureDir(root, kRootMode));
   }
   for (const char* sub : kPrivateDirs) TRY(EnsureDir(JoinPath(root, sub), kPrivateMode));
+  SpreadNewDirs(JoinPath(root, "ingest"));      // staging snapshots and blobs
+  SpreadNewDirs(JoinPath(root, "containers"));  // containers' upper dirs
   (void)::unlink(JoinPath(root, "lock").c_str());  // version 1's store-wide flock
   return Ok();
 }

@@ -1,6 +1,8 @@
 #include "store/store.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -92,6 +94,21 @@ TEST_F(StoreTest, OpenCreatesAPrivateLayoutAndReopens) {
   ASSERT_EQ(::chmod(JoinPath(root_, "snapshots").c_str(), 0755), 0);
   ASSERT_OK(Store::Open(root_));
   EXPECT_EQ(ModeOf(JoinPath(root_, "snapshots")), 0700u);
+}
+
+// ext4 spreads what is made in ingest/ and containers/ across block groups
+// (see SpreadNewDirs); on filesystems without the flag nothing is set.
+TEST_F(StoreTest, IngestAndContainersSpreadNewDirectories) {
+  UniqueFd probe(::open(root_.c_str(), O_RDONLY | O_DIRECTORY));
+  int flags = 0;
+  if (::ioctl(probe.get(), FS_IOC_GETFLAGS, &flags) != 0) GTEST_SKIP() << "no inode flags on this filesystem";
+  int with = flags | FS_TOPDIR_FL;
+  if (::ioctl(probe.get(), FS_IOC_SETFLAGS, &with) != 0) GTEST_SKIP() << "no FS_TOPDIR_FL on this filesystem";
+  for (const char* sub : {"ingest", "containers"}) {
+    UniqueFd fd(::open(JoinPath(root_, sub).c_str(), O_RDONLY | O_DIRECTORY));
+    ASSERT_EQ(::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags), 0);
+    EXPECT_TRUE(flags & FS_TOPDIR_FL) << sub;
+  }
 }
 
 TEST_F(StoreTest, EmptyRootIsAnError) {
