@@ -9,6 +9,7 @@
 #include "format/template_funcs.h"
 #include "format/template_lex.h"
 #include "format/template_parse.h"
+#include "format/template_typed.h"
 #include "format/template_value.h"
 
 namespace berth {
@@ -48,7 +49,9 @@ class Exec {
       case NodeType::kAction: {
         Value v = EvalPipeline(dot, *n.pipe);
         if (n.pipe->decl.empty()) {
-          if (!v.valid() || v.json().is_null()) {
+          if (v.typed()) {
+            tmpl::AppendPrintable(v, out);
+          } else if (!v.valid() || v.json().is_null()) {
             out += "<no value>";
           } else {
             tmpl::AppendV(v.json(), out);
@@ -87,14 +90,9 @@ class Exec {
     size_t nl = before.rfind('\n');
     size_t col = nl == std::string_view::npos ? pos : pos - nl - 1;
     size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+    // The whole node as context: docker's Go does not shorten it
+    // ("at <.Config.Healthcheck.Interval.Seconds>").
     std::string context = at.String();
-    size_t cut = 0, runes = 0;
-    while (cut < context.size() && runes < 20) {
-      cut++;
-      while (cut < context.size() && (static_cast<unsigned char>(context[cut]) & 0xc0) == 0x80) cut++;
-      runes++;
-    }
-    if (cut < context.size()) context = context.substr(0, cut) + "...";
     throw ExecError{"template: :" + std::to_string(line) + ":" + std::to_string(col) +
                     ": executing \"\" at <" + context + ">: " + msg};
   }
@@ -118,7 +116,14 @@ class Exec {
       return f;
     };
     bool any = false;
-    if (v.valid() && v.json().is_array()) {
+    if (v.typed()) {
+      tmpl::RangeItems r = tmpl::TypedRange(v);
+      if (!r.error.empty()) Fail(*n.pipe, r.error);
+      for (const auto& [index, elem] : r.items) {
+        any = true;
+        if (one(index, elem) == Flow::kBreak) break;
+      }
+    } else if (v.valid() && v.json().is_array()) {
       const Json& j = v.json();
       for (size_t i = 0; i < j.size(); i++) {
         any = true;
@@ -169,7 +174,8 @@ class Exec {
       value = EvalCommand(dot, *cmd, have ? &value : nullptr);
       have = true;
       // Go unwraps interface values here; a JSON null becomes "no value".
-      if (value.valid() && value.json().is_null()) value = Value();
+      if (value.valid() && !value.typed() && value.json().is_null()) value = Value();
+      if (value.boxed()) value = value.Unboxed();
     }
     for (const auto& d : pipe.decl) {
       if (pipe.is_assign) {
@@ -242,6 +248,11 @@ class Exec {
       if (options_.missing_key_error) Fail(at, "nil data; no entry for key " + tmpl::GoQuote(name));
       return Value();
     }
+    if (receiver.typed()) {
+      tmpl::Lookup r = tmpl::TypedField(receiver, name, has_args, options_.missing_key_error);
+      if (!r.error.empty()) Fail(at, r.error);
+      return r.value;
+    }
     const Json& j = receiver.json();
     if (j.is_null()) Fail(at, "nil pointer evaluating interface {}." + name);
     if (j.is_object()) {
@@ -251,7 +262,8 @@ class Exec {
       if (options_.missing_key_error) Fail(at, "map has no entry for key " + tmpl::GoQuote(name));
       return Value();
     }
-    Fail(at, "can't evaluate field " + name + " in type " + tmpl::TypeName(j));
+    Fail(at, "can't evaluate field " + name + " in type " +
+                 (receiver.boxed() ? "interface {}" : tmpl::TypeName(j)));
   }
 
   Value EvalArg(const Value& dot, const Node& n) {
@@ -325,7 +337,7 @@ Result<Template> Template::Parse(std::string_view text) {
 Result<std::string> Template::Execute(const nlohmann::ordered_json& data,
                                       const ExecuteOptions& options) const {
   Exec exec(text_, options);
-  Value dot = data.is_null() ? Value() : Value::Borrow(data);
+  Value dot = data.is_null() && !options.type ? Value() : Value::Borrow(data, options.type);
   exec.vars.emplace_back("$", dot);
   try {
     exec.Walk(dot, *root_);

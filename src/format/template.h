@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "format/go_type.h"
 
 namespace berth {
 
@@ -26,6 +27,12 @@ struct ExecuteOptions {
   // split, join, title, lower, upper, pad and truncate return their first
   // argument unchanged.
   bool header_functions = false;
+  // The Go type the data stands for (format/go_type.h), or nullptr for
+  // plain JSON (what json.Unmarshal into interface {} gives). With a type,
+  // values print, compare and marshal as that Go value does: a struct as
+  // "{a b}", a time as "2026-11-29 09:05:40 +0000 UTC", an absent field as
+  // its zero value.
+  const GoType* type = nullptr;
 };
 
 // A parsed template. Supported: text and {{actions}} with "{{- " / " -}}"

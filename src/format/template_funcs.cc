@@ -7,6 +7,8 @@
 #include <cmath>
 #include <map>
 
+#include "format/template_typed.h"
+
 namespace berth::tmpl {
 namespace {
 
@@ -33,11 +35,6 @@ const std::map<std::string_view, Arity>& Table() {
 
 Error ArgError(std::string msg) { return MakeError(Code::kInvalidArgument, std::move(msg)); }
 Error CallError(std::string msg) { return MakeError(Code::kInternal, std::move(msg)); }
-
-const Json& AsJson(const Value& v) {
-  static const Json kNull;
-  return v.valid() ? v.json() : kNull;
-}
 
 Result<std::string> StringArg(const Value& v) {
   if (!v.valid()) return ArgError("invalid value; expected string");
@@ -143,9 +140,15 @@ Result<bool> Lt(const Value& a, const Value& b) {
 
 Result<Value> Index(const std::vector<Value>& args) {
   Value item = args[0];
-  if (!item.valid() || item.json().is_null()) return CallError("index of untyped nil");
+  if (!item.valid() || (!item.typed() && item.json().is_null())) return CallError("index of untyped nil");
   for (size_t i = 1; i < args.size(); i++) {
     const Value& key = args[i];
+    if (item.typed()) {
+      Lookup r = TypedIndex(item, key);
+      if (!r.error.empty()) return CallError(r.error);
+      item = r.value;
+      continue;
+    }
     if (!item.valid() || item.json().is_null()) return CallError("index of nil pointer");
     const Json& j = item.json();
     if (j.is_array() || j.is_string()) {
@@ -216,7 +219,7 @@ std::vector<std::string> GoSplit(const std::string& s, const std::string& sep) {
 
 std::vector<Json> JsonArgs(const std::vector<Value>& args, size_t from) {
   std::vector<Json> out;
-  for (size_t i = from; i < args.size(); i++) out.push_back(AsJson(args[i]));
+  for (size_t i = from; i < args.size(); i++) out.push_back(PrintfArg(args[i]));
   return out;
 }
 
@@ -244,16 +247,22 @@ Result<Value> CallFunction(std::string_view name, const std::vector<Value>& args
   }
 
   if (name == "not") return Value::Own(!IsTrue(args[0]));
+  if (name == "len" && args[0].typed()) {
+    Lookup r = TypedLen(args[0]);
+    if (!r.error.empty()) return CallError(r.error);
+    return r.value;
+  }
   if (name == "len") {
-    if (!args[0].valid() || args[0].json().is_null()) return Value::Own(0);
+    if (!args[0].valid()) return Value::Own(0);
+    if (args[0].json().is_null()) return CallError("len of nil pointer");  // a nil interface {}
     const Json& j = args[0].json();
     if (j.is_string()) return Value::Own(static_cast<int64_t>(j.get_ref<const std::string&>().size()));
     if (j.is_array() || j.is_object()) return Value::Own(static_cast<int64_t>(j.size()));
     return CallError("len of type " + TypeName(j));
   }
   if (name == "index") return Index(args);
-  if (name == "print") return Value::Own(Sprint(JsonArgs(args, 0)));
-  if (name == "println") return Value::Own(Sprintln(JsonArgs(args, 0)));
+  if (name == "print") return Value::Own(SprintValues(args));
+  if (name == "println") return Value::Own(SprintlnValues(args));
   if (name == "printf") {
     std::string format = TRY(StringArg(args[0]));
     return Value::Own(Sprintf(format, JsonArgs(args, 1)));
@@ -270,7 +279,7 @@ Result<Value> CallFunction(std::string_view name, const std::vector<Value>& args
     return Value::Own(!lt && !TRY(Eq(args)));
   }
   if (name == "ge") return Value::Own(!TRY(Lt(args[0], args[1])));
-  if (name == "json") return Value::Own(EncodeJson(AsJson(args[0])));
+  if (name == "json") return Value::Own(EncodeTyped(args[0]));
   if (name == "join") {
     auto list = TRY(StringListArg(args[0]));
     std::string sep = TRY(StringArg(args[1]));
