@@ -97,6 +97,20 @@ class Exec {
                     ": executing \"\" at <" + context + ">: " + msg};
   }
 
+  // The node Go's executor last stood at after evaluating pipe (its
+  // s.node), which names errors raised after the evaluation: the last
+  // argument of the last command, looking into parentheses.
+  static const Node& LastEvaluated(const Node& pipe) {
+    if (pipe.kids.empty() || pipe.kids.back()->kids.empty()) return pipe;
+    const Node& last = *pipe.kids.back()->kids.back();
+    if (last.type == NodeType::kPipe) return LastEvaluated(last);
+    if (last.type == NodeType::kChain && !last.kids.empty()) {
+      const Node& operand = *last.kids[0];
+      return operand.type == NodeType::kPipe ? LastEvaluated(operand) : operand;
+    }
+    return last;
+  }
+
   Flow WalkRange(const Value& dot, const Node& n) {
     size_t outer = vars.size();
     Value v = EvalPipeline(dot, *n.pipe);
@@ -118,7 +132,7 @@ class Exec {
     bool any = false;
     if (v.typed()) {
       tmpl::RangeItems r = tmpl::TypedRange(v);
-      if (!r.error.empty()) Fail(*n.pipe, r.error);
+      if (!r.error.empty()) Fail(LastEvaluated(*n.pipe), r.error);
       for (const auto& [index, elem] : r.items) {
         any = true;
         if (one(index, elem) == Flow::kBreak) break;
@@ -139,7 +153,7 @@ class Exec {
         if (one(Value::Own(k), v.Child(*j.find(k))) == Flow::kBreak) break;
       }
     } else if (v.valid() && !v.json().is_null()) {
-      Fail(*n.pipe, "range can't iterate over " + tmpl::FormatV(v.json()));
+      Fail(LastEvaluated(*n.pipe), "range can't iterate over " + tmpl::FormatV(v.json()));
     }
     if (!any && n.else_list) {
       Flow f = Walk(dot, *n.else_list);
