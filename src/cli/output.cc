@@ -74,7 +74,8 @@ int RowsFail(const Error& e) {
 
 Result<std::string> RenderEach(const std::string& format, const std::vector<Json>& values) {
   std::string out;
-  Template t = TRY(ParseTemplate(ExpandEscapes(format == "json" ? kJsonFormat : format)));
+  // As docker's inspect and version: the text as given, no "\t" expansion.
+  Template t = TRY(ParseTemplate(format == "json" ? kJsonFormat : format));
   for (const auto& v : values) out += TRY(t.Execute(v)) + "\n";
   return out;
 }

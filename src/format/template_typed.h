@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "format/go_time.h"
 #include "format/template_value.h"
 
 namespace berth::tmpl {
@@ -77,13 +78,5 @@ Json PrintfArg(const Value& v);
 // operands when neither is a string (a Go string kind, typed or not).
 std::string SprintValues(const std::vector<Value>& args);
 std::string SprintlnValues(const std::vector<Value>& args);
-
-// Go's time.Time.String() of an RFC 3339 timestamp ("2026-11-29
-// 09:05:40.382307175 +0000 UTC"); the zero time for an empty string. The
-// text itself when it is not RFC 3339.
-std::string GoTimeString(std::string_view rfc3339);
-
-// Go's time.Duration.String(): "0s", "1.5s", "1m30s", "2h0m0s", "500ms".
-std::string GoDurationString(int64_t nanos);
 
 }  // namespace berth::tmpl
