@@ -4,7 +4,7 @@
 // when berth's JSON leaves them out. Source: github.com/docker/docker
 // v20.10 api/types (ImageInspect, RootFS, GraphDriverData, ImageMetadata),
 // api/types/container (Config, HealthConfig), and docker/cli v20.10's
-// imageContext and historyContext.
+// imageContext, historyContext and searchContext.
 #include "cli/docker_types.h"
 
 #include <initializer_list>
@@ -140,6 +140,12 @@ const GoType* ImageRowType() {
 const GoType* HistoryRowType() {
   static const GoType* t = StringContext(
       "image.historyContext", {"Comment", "CreatedAt", "CreatedBy", "CreatedSince", "ID", "Size"});
+  return t;
+}
+
+const GoType* SearchRowType() {
+  static const GoType* t = StringContext(
+      "registry.searchContext", {"Description", "IsAutomated", "IsOfficial", "Name", "StarCount"});
   return t;
 }
 

@@ -23,6 +23,10 @@ const GoType* ImageRowType();
 // CreatedBy, CreatedSince, ID, Size).
 const GoType* HistoryRowType();
 
+// *registry.searchContext: the row of `search` (Description, IsAutomated,
+// IsOfficial, Name, StarCount).
+const GoType* SearchRowType();
+
 // formatter.SubHeaderContext (map[string]string): what a table's header
 // row is rendered from; unknown columns print "<no value>".
 const GoType* HeaderType();
