@@ -120,7 +120,7 @@ TEST(TemplateTypedTest, RawJsonNamesInterfaceTypes) {
 TEST(TemplateTypedTest, MarshalersThatEscapeHtml) {
   // docker's listing rows marshal through json.Marshal: <none> is escaped
   // even by the json function, which escapes nothing itself.
-  const GoType* row = GoPointerType(GoStructType(
+  static const GoType* row = GoPointerType(GoStructType(
       "formatter.imageContext", {{.name = "Tag", .type = GoStringType()}}, true));
   auto t = Template::Parse("{{json .}} {{json .Tag}}");
   ASSERT_TRUE(t.ok());
