@@ -48,7 +48,9 @@ struct ExecuteOptions {
 // Values print as Go's fmt prints them: strings raw, integral numbers as
 // integers, bools true/false, arrays "[a b]", objects "map[k:v]" (sorted
 // keys), null and missing values "<no value>" (but "<nil>" inside print
-// functions and composites).
+// functions and composites). With ExecuteOptions::type the data is a Go
+// value of that type instead: structs print "{a b}", times as Go's
+// time.Time, absent fields as zero values (template_typed.h).
 class Template {
  public:
   // Parses text. Errors: kInvalidArgument with Go's message, e.g.
