@@ -6,7 +6,6 @@
 #include "format/template_typed.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
 #include "format/go_time.h"
@@ -83,8 +82,12 @@ Lookup Method(const Value& v, const std::string& name, bool has_args) {
     GoTime t = TimeOf(v);
     if (name == "String") result = Value::Own(GoTimeString(t));
     if (name == "Unix") result = Value::Own(t.unix_seconds, GoInt64Type());
-    if (name == "UnixNano") result = Value::Own(t.unix_seconds * 1000000000 + t.nanos, GoInt64Type());
-    if (name == "IsZero") result = Value::Own(v.json().is_null() || t.unix_seconds == -62135596800);
+    if (name == "UnixNano") {
+      // Go's arithmetic wraps for times outside int64 nanoseconds (the zero time).
+      uint64_t ns = static_cast<uint64_t>(t.unix_seconds) * 1000000000ULL + static_cast<uint64_t>(t.nanos);
+      result = Value::Own(static_cast<int64_t>(ns), GoInt64Type());
+    }
+    if (name == "IsZero") result = Value::Own(t.unix_seconds == GoTime{}.unix_seconds && t.nanos == 0);
   } else if (k == GoKind::kDuration) {
     int64_t ns = IntOf(v.json());
     if (name == "String") result = Value::Own(GoDurationString(ns));

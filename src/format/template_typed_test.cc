@@ -59,6 +59,7 @@ TEST(TemplateTypedTest, EmptyDocumentIsGosZeroValue) {
   EXPECT_EQ(Render("{{.Inner.Name}}", empty), "EXEC: template: :1:8: executing \"\" at <.Inner.Name>: "
                                            "nil pointer evaluating *pkg.Inner.Name");
   EXPECT_EQ(Render("{{.When.IsZero}} {{.When.Unix}}", empty), "true -62135596800");
+  EXPECT_EQ(Render("{{.When.UnixNano}}", empty), "-6795364578871345152");  // Go's wrapped value
 }
 
 TEST(TemplateTypedTest, PrintsLikeGo) {
