@@ -49,6 +49,13 @@ bool IgnoredAtStart(int sig) {
 
 }  // namespace
 
+void BlockInterruptSignalsInThisThread() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kSignals) sigaddset(&set, sig);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 void InstallInterruptHandlers() {
   for (int sig : kSignals) {
     if (!IgnoredAtStart(sig)) SetDisposition(sig, OnSignal);

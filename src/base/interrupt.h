@@ -16,6 +16,12 @@ namespace berth {
 // alone. Call once, early in main; calling again is harmless.
 void InstallInterruptHandlers();
 
+// For worker threads: blocks SIGINT, SIGTERM and SIGHUP in the calling
+// thread, so they reach the main thread, whose blocked read() or write()
+// then returns EINTR (a signal taken by a thread waiting on a condition
+// variable would wake nothing).
+void BlockInterruptSignalsInThisThread();
+
 // True once one of the signals above has arrived.
 bool Interrupted();
 

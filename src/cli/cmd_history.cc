@@ -1,9 +1,9 @@
 // `berth history`: one row per layer, newest first.
 #include "base/clock.h"
 #include "cli/commands.h"
-#include "cli/docker_types.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "format/docker_types.h"
 #include "format/units.h"
 #include "image/resolve.h"
 #include "image/views.h"

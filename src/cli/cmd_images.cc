@@ -3,9 +3,9 @@
 
 #include "base/clock.h"
 #include "cli/commands.h"
-#include "cli/docker_types.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "format/docker_types.h"
 #include "format/units.h"
 #include "image/list.h"
 

@@ -28,36 +28,41 @@ int CmdImport(Context& ctx, const std::vector<std::string>& args) {
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (fs.args().empty() || fs.args().size() > 2) return ArgCountError(fs, "requires at least 1 and at most 2 arguments");
 
+  // Checked in docker's order: the tag and the file (docker's client), then
+  // the platform and the changes (its daemon), all before reading any input.
   image::ImportOptions opts{.changes = *changes, .message = *message};
-  if (!platform->empty()) {
-    auto p = ParsePlatform(*platform);
-    if (!p.ok()) return Fail(p.error());
-    opts.platform = *p;
-  }
-  ContainerConfig checked;  // refuse a bad -c before reading any input
-  if (Status st = image::ApplyChanges(opts.changes, checked); !st.ok()) return Fail(st.error());
-  if (fs.args().size() == 2) {
+  if (fs.args().size() == 2 && !fs.args()[1].empty()) {  // docker: '' imports untagged
     auto ref = image::ParseTagTarget(fs.args()[1]);
     if (!ref.ok()) return Fail(ref.error().message);
     opts.tag = *ref;
   }
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-
   const std::string& src = fs.args()[0];
   std::unique_ptr<Reader> reader;
   if (src == "-") {
     reader = std::make_unique<FdReader>(UniqueFd(dup(0)));
-  } else if (net::IsUrl(src)) {  // streamed: the body goes straight into Import
+  } else if (!net::IsUrl(src)) {
+    auto f = OpenInputFile(src);
+    if (!f.ok()) return Fail(f.error());
+    reader = std::move(*f);
+  }
+  if (!platform->empty()) {
+    auto p = ParsePlatform(*platform);
+    if (!p.ok()) return Fail(p.error());
+    // dockerd refuses an OS it cannot run (system.IsOSSupported).
+    if (p->os != HostPlatform().os) return Fail(MakeError(Code::kInvalidArgument, "operating system is not supported"));
+    opts.platform = *p;
+  }
+  ContainerConfig checked;  // refuse a bad -c before reading any input
+  if (Status st = image::ApplyChanges(opts.changes, checked); !st.ok()) return Fail(st.error());
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(store.error());
+
+  if (!reader) {  // a URL: streamed, the body goes straight into Import
     opts.source = src;
     auto http = net::OpenHttp(src);
     if (!http.ok()) return Fail(http.error());
     if (Status st = (*http)->Start(); !st.ok()) return Fail(st.error());
     reader = std::move(*http);
-  } else {
-    auto f = OpenInputFile(src);
-    if (!f.ok()) return Fail(f.error());
-    reader = std::move(*f);
   }
   auto res = image::Import(**store, *reader, opts);
   if (!res.ok()) {

@@ -5,9 +5,9 @@
 #include <optional>
 
 #include "cli/commands.h"
-#include "cli/docker_types.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "format/docker_types.h"
 #include "format/template.h"
 #include "image/resolve.h"
 #include "image/views.h"

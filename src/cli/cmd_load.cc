@@ -1,4 +1,4 @@
-// `berth load [-i FILE] [-q]`: restores the images of an archive from a file
+// `berth load [-i FILE] [-q] [--platform P]`: restores the images of an archive from a file
 // or stdin, printing Docker's "Loaded image" lines (and, on a terminal without
 // -q, a status line while it works).
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include "cli/flags.h"
 #include "cli/output.h"
 #include "image/load.h"
+#include "oci/platform.h"
 
 namespace berth::cli {
 
@@ -21,11 +22,19 @@ int CmdLoad(Context& ctx, const std::vector<std::string>& args) {
   fs.SetAliases({"berth image load", "berth load"});
   std::string* input = fs.String("input", 'i', "", "Read from tar archive file, instead of STDIN");
   bool* quiet = fs.Bool("quiet", 'q', false, "Suppress the load output");
+  std::string* platform = fs.String("platform", 0, "",
+                                    "Load only the given platform variant. Formatted as os[/arch[/variant]] "
+                                    "(e.g., linux/amd64)");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (!fs.args().empty()) return ArgCountError(fs, "accepts no arguments");
 
   image::LoadOptions opts{.from_stdin = input->empty()};
+  if (!platform->empty()) {
+    auto p = ParsePlatform(*platform);
+    if (!p.ok()) return Fail(p.error());
+    opts.platform = NormalizePlatform(*p);
+  }
   std::unique_ptr<Reader> reader;
   if (opts.from_stdin) {
     if (::isatty(0)) return Fail("Error: requested load from stdin, but stdin is empty");
@@ -53,7 +62,14 @@ int CmdLoad(Context& ctx, const std::vector<std::string>& args) {
   }
   for (const auto& img : *res) {
     if (img.tags.empty()) Print("Loaded image ID: " + img.id.str() + "\n");
-    for (const auto& t : img.tags) Print("Loaded image: " + t.FamiliarString() + "\n");
+    for (size_t i = 0; i < img.tags.size(); ++i) {
+      const std::string name = img.tags[i].FamiliarString();
+      if (i < img.replaced.size() && img.replaced[i]) {
+        Print("The image " + name + " already exists, renaming the old one with ID " + img.replaced[i]->str() +
+              " to empty string\n");
+      }
+      Print("Loaded image: " + name + "\n");
+    }
   }
   // An archive carries blobs no image row refers to (an OCI manifest of an
   // image that had none, legacy json files): collect them now.

@@ -5,9 +5,9 @@
 
 #include "base/strings.h"
 #include "cli/commands.h"
-#include "cli/docker_types.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "format/docker_types.h"
 #include "reference/reference.h"
 #include "registry/search.h"
 

@@ -15,6 +15,7 @@ int CmdTag(Context& ctx, const std::vector<std::string>& args) {
   const std::string& source = fs.args()[0];
   const std::string& target = fs.args()[1];
   auto ref = image::ParseTagTarget(target);
+  if (!ref.ok() && ref.error().message == image::kAmbiguousTagError) return Fail(ref.error());
   if (!ref.ok()) {
     return Fail("Error parsing reference: \"" + target + "\" is not a valid repository/tag: " +
                 ref.error().message);

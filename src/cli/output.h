@@ -12,7 +12,7 @@
 
 namespace berth::cli {
 
-// The Go types a listing's templates see (cli/docker_types.h).
+// The Go types a listing's templates see (format/docker_types.h).
 struct RowTypes {
   const GoType* row = nullptr;     // nullptr: plain JSON, a missing key is an error
   const GoType* header = nullptr;  // the header document's type

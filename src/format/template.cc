@@ -1,10 +1,16 @@
 // The executor of docker's --format templates. It walks the parse tree the
 // way Go's text/template exec.go does (evalPipeline, evalCommand,
 // evalField, walkRange), so that output, "<no value>" and error messages
-// match what docker prints for the same format string.
+// match what docker prints for the same format string. Unlike Go it runs on
+// a budget (ExecuteOptions: steps, and bytes made), so that no template can
+// run for minutes or fill the memory: a nested {{range}} or a huge width
+// fails with a message instead.
 #include "format/template.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <utility>
 
 #include "format/template_funcs.h"
 #include "format/template_lex.h"
@@ -23,19 +29,47 @@ using tmpl::Value;
 struct ExecError {
   std::string message;
 };
+struct SinkError {
+  Error error;
+};
 
 enum class Flow { kNormal, kBreak, kContinue };
 
 using Args = std::vector<std::unique_ptr<Node>>;
 
+// Output is handed to the sink in pieces of about this size.
+constexpr size_t kFlushBytes = 64 << 10;
+
+// How deep {{template}} calls, if/range/with and parentheses may nest while
+// executing: the executor recurses once per level. Go allows 100,000
+// template calls on its growable stacks; berth's are fixed, and 1,000 levels
+// (as the parser allows in one template) take well under 1 MiB here. As a
+// backstop, using more than tmpl::StackBudget() of stack fails the same way
+// (frames are several times larger under AddressSanitizer).
+constexpr size_t kMaxExecDepth = 1000;
+
+using tmpl::FrameAddress;
+
 class Exec {
  public:
-  Exec(std::string_view text, const ExecuteOptions& options) : text_(text), options_(options) {}
+  Exec(std::string_view text, const tmpl::Tree& tree, const ExecuteOptions& options,
+       const TemplateSink* sink)
+      : text_(text), tree_(tree), options_(options), sink_(sink), steps_left_(options.max_steps),
+        bytes_left_(options.max_bytes) {}
 
   std::string out;
   std::vector<std::pair<std::string, Value>> vars;
 
+  // Hands what is left in out to the sink (when there is one).
+  void Flush() {
+    if (!sink_ || out.empty()) return;
+    Status st = (*sink_)(out);
+    out.clear();
+    if (!st.ok()) throw SinkError{st.error()};
+  }
+
   Flow Walk(const Value& dot, const Node& n) {
+    Step(n);
     switch (n.type) {
       case NodeType::kList:
         for (const auto& k : n.kids) {
@@ -44,23 +78,30 @@ class Exec {
         }
         return Flow::kNormal;
       case NodeType::kText:
-        out += n.text;
+        Emit(n, n.text);
         return Flow::kNormal;
       case NodeType::kAction: {
         Value v = EvalPipeline(dot, *n.pipe);
         if (n.pipe->decl.empty()) {
           if (v.typed()) {
-            tmpl::AppendPrintable(v, out);
+            std::string text;
+            tmpl::AppendPrintable(v, text);
+            Emit(n, text);
           } else if (!v.valid() || v.json().is_null()) {
-            out += "<no value>";
+            Emit(n, "<no value>");
+          } else if (v.json().is_string()) {
+            Emit(n, v.json().get_ref<const std::string&>());
           } else {
-            tmpl::AppendV(v.json(), out);
+            std::string text;
+            tmpl::AppendV(v.json(), text);
+            Emit(n, text);
           }
         }
         return Flow::kNormal;
       }
       case NodeType::kIf:
       case NodeType::kWith: {
+        DepthGuard guard(*this, n);
         size_t mark = vars.size();
         Value v = EvalPipeline(dot, *n.pipe);
         Flow f = Flow::kNormal;
@@ -72,8 +113,13 @@ class Exec {
         vars.resize(mark);
         return f;
       }
-      case NodeType::kRange:
+      case NodeType::kRange: {
+        DepthGuard guard(*this, n);
         return WalkRange(dot, n);
+      }
+      case NodeType::kTemplate:
+        WalkTemplate(dot, n);
+        return Flow::kNormal;
       case NodeType::kBreak:
         return Flow::kBreak;
       case NodeType::kContinue:
@@ -84,17 +130,73 @@ class Exec {
   }
 
  private:
+  // Counts one level of execution nesting for its lifetime (kMaxExecDepth).
+  class DepthGuard {
+   public:
+    DepthGuard(Exec& e, const Node& at) : e_(e) {
+      uintptr_t here = FrameAddress();
+      bool deep = here < e_.stack_base_ && e_.stack_base_ - here > tmpl::StackBudget();
+      if (++e_.depth_ > kMaxExecDepth || deep) {
+        e_.Fail(at, "exceeded maximum template depth (" + std::to_string(kMaxExecDepth) + ")");
+      }
+    }
+    ~DepthGuard() { e_.depth_--; }
+
+   private:
+    Exec& e_;
+  };
+
+  // Go's walkTemplate: the callee sees only $, set to the pipeline's value.
+  void WalkTemplate(const Value& dot, const Node& n) {
+    const Node* body = tree_.Find(n.text);
+    if (!body) Fail(n, "template " + tmpl::GoQuote(n.text) + " not defined");
+    DepthGuard guard(*this, n);
+    Value d = n.pipe ? EvalPipeline(dot, *n.pipe) : Value();
+    std::vector<std::pair<std::string, Value>> saved{{"$", d}};
+    std::swap(saved, vars);
+    std::string caller = std::exchange(name_, n.text);
+    Walk(d, *body);
+    name_ = std::move(caller);
+    vars = std::move(saved);
+  }
+
+  // One unit of work: a node walked or a command evaluated.
+  void Step(const Node& at) { Steps(at, 1); }
+
+  void Steps(const Node& at, size_t n) {
+    if (n > steps_left_) {
+      Fail(at, "template execution takes more than " + std::to_string(options_.max_steps) +
+                   " steps (berth's limit)");
+    }
+    steps_left_ -= n;
+  }
+
+  // Counts bytes made (output or function results) against the budget.
+  void Spend(const Node& at, size_t n) {
+    if (n > bytes_left_) {
+      Fail(at, "template output is larger than " + std::to_string(options_.max_bytes) +
+                   " bytes (berth's limit)");
+    }
+    bytes_left_ -= n;
+  }
+
+  void Emit(const Node& at, std::string_view text) {
+    Spend(at, text.size());
+    out += text;
+    if (out.size() >= kFlushBytes) Flush();
+  }
+
   [[noreturn]] void Fail(const Node& at, const std::string& msg) {
     size_t pos = std::min(at.pos, text_.size());
     std::string_view before = text_.substr(0, pos);
     size_t nl = before.rfind('\n');
     size_t col = nl == std::string_view::npos ? pos : pos - nl - 1;
     size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
-    // The whole node as context: docker's Go does not shorten it
-    // ("at <.Config.Healthcheck.Interval.Seconds>").
+    // The whole node, as docker 20.10 and 28 print it (Go's 20-character
+    // cut of the context is gone from the Go versions they are built with).
     std::string context = at.String();
     throw ExecError{"template: :" + std::to_string(line) + ":" + std::to_string(col) +
-                    ": executing \"\" at <" + context + ">: " + msg};
+                    ": executing " + tmpl::GoQuote(name_) + " at <" + context + ">: " + msg};
   }
 
   // The node Go's executor last stood at after evaluating pipe (its
@@ -206,6 +308,7 @@ class Exec {
   }
 
   Value EvalCommand(const Value& dot, const Node& cmd, const Value* final) {
+    Step(cmd);
     const Node& first = *cmd.kids[0];
     switch (first.type) {
       case NodeType::kField:
@@ -285,13 +388,15 @@ class Exec {
       case NodeType::kDot:
         return dot;
       case NodeType::kNil:
-        return Value::Own(Json());
+        return Value();  // an untyped nil: no value at all
       case NodeType::kField:
         return EvalFieldChain(n, dot, n.ident, 0, false);
       case NodeType::kVariable:
         return EvalFieldChain(n, VarValue(n, n.ident[0]), n.ident, 1, false);
-      case NodeType::kPipe:
+      case NodeType::kPipe: {
+        DepthGuard guard(*this, n);
         return EvalPipeline(dot, n);
+      }
       case NodeType::kIdentifier: {
         Args none;
         return EvalFunction(dot, n, n, none, nullptr);
@@ -305,6 +410,49 @@ class Exec {
       default:
         Fail(n, "can't handle " + n.String() + " for arg");
     }
+  }
+
+  // Go's evalArg for a parameter of a concrete type (kind as in
+  // tmpl::ParamKinds): literals must be of that kind, other operands are
+  // evaluated and then checked (validateType).
+  Value EvalTypedArg(const Value& dot, const Node& n, char kind) {
+    const char* type = kind == 's' ? "string" : kind == 'i' ? "int" : "[]string";
+    switch (n.type) {
+      case NodeType::kNil:
+        if (kind == 'L') return Value();
+        Fail(n, std::string("cannot assign nil to ") + type);
+      case NodeType::kBool:
+      case NodeType::kNumber:
+      case NodeType::kString:
+        if (kind == 's' && n.type == NodeType::kString) return Value::Own(n.constant);
+        if (kind == 'i' && n.type == NodeType::kNumber) {
+          const Json& c = n.constant;
+          if (c.is_number_integer()) return Value::Own(c);
+          double f = c.get<double>();
+          if (f == std::trunc(f) && std::fabs(f) < 9.2e18) return Value::Own(static_cast<int64_t>(f));
+        }
+        if (kind == 'L') Fail(n, "can't handle " + n.String() + " for arg of type []string");
+        Fail(n, std::string(kind == 's' ? "expected string" : "expected integer") + "; found " + n.String());
+      case NodeType::kDot:
+        return ValidateType(n, dot, kind, type);
+      default:
+        return ValidateType(n, EvalArg(dot, n), kind, type);
+    }
+  }
+
+  Value ValidateType(const Node& n, const Value& v, char kind, const char* type) {
+    if (!v.valid() || v.json().is_null()) {
+      if (kind == 'L') return Value();
+      Fail(n, std::string("invalid value; expected ") + type);
+    }
+    const Json& j = v.json();
+    bool ok = kind == 's' ? j.is_string() : kind == 'i' ? j.is_number_integer() : false;
+    if (kind == 'L' && j.is_array()) {
+      ok = std::all_of(j.begin(), j.end(), [](const Json& e) { return e.is_string(); });
+      if (!ok) Fail(n, "wrong type for value; expected []string; got " + tmpl::TypeName(j));
+    }
+    if (!ok) Fail(n, std::string("wrong type for value; expected ") + type + "; got " + tmpl::TypeName(j));
+    return v;
   }
 
   // args[0] is the function's own node (absent when called as a bare
@@ -327,40 +475,102 @@ class Exec {
       return v;
     }
     std::vector<Value> argv;
-    for (size_t i = first; i < args.size(); i++) argv.push_back(EvalArg(dot, *args[i]));
+    std::string_view kinds = options_.header_functions ? "" : tmpl::ParamKinds(name);
+    for (size_t i = first; i < args.size(); i++) {
+      size_t k = i - first;
+      argv.push_back(k < kinds.size() ? EvalTypedArg(dot, *args[i], kinds[k]) : EvalArg(dot, *args[i]));
+    }
     if (final) argv.push_back(*final);
-    auto result = tmpl::CallFunction(name, argv, options_.header_functions);
+    if (name == "call") Call(ident, cmd, args, first, argv);
+    // Functions read their string and list arguments through: that costs
+    // steps, so that comparing or slicing large values in a loop ends too.
+    for (const auto& a : argv) {
+      if (!a.valid()) continue;
+      const Json& j = a.json();
+      if (j.is_string()) Steps(cmd, j.get_ref<const std::string&>().size() / 256);
+      if (j.is_array() || j.is_object()) Steps(cmd, j.size() / 16);
+    }
+    auto result = tmpl::CallFunction(name, argv, options_.header_functions, bytes_left_);
     if (!result.ok()) {
       if (result.error().code == Code::kInvalidArgument) Fail(ident, result.error().message);
       Fail(cmd, "error calling " + name + ": " + result.error().message);
     }
-    return std::move(result).value();
+    // What the function made counts against the byte budget: a string, or
+    // the list slice and split build.
+    Value v = std::move(result).value();
+    if (v.valid() && v.json().is_string()) Spend(cmd, v.json().get_ref<const std::string&>().size());
+    if (v.valid() && v.json().is_array() && (name == "slice" || name == "split")) {
+      Spend(cmd, tmpl::Weight(v.json(), bytes_left_));
+    }
+    return v;
+  }
+
+  // Go's call builtin. Template data holds no functions, so every call
+  // fails, naming the callee as Go does: the argument's source text, or the
+  // piped value.
+  [[noreturn]] void Call(const Node& ident, const Node& cmd, const Args& args, size_t first,
+                         const std::vector<Value>& argv) {
+    if (argv.empty()) Fail(ident, "wrong number of args for call: want at least 1 got 0");
+    const Value& fn = argv[0];
+    if (!fn.valid() || fn.json().is_null()) Fail(cmd, "error calling call: call of nil");
+    std::string callee;
+    if (first < args.size()) {
+      callee = args[first]->String();
+    } else if (fn.json().is_string() || fn.json().is_number()) {
+      callee = tmpl::FormatV(fn.json());  // reflect.Value.String of a string kind
+    } else {
+      callee = "<" + tmpl::TypeName(fn.json()) + " Value>";
+    }
+    Fail(cmd, "error calling call: non-function " + callee + " of type " + tmpl::TypeName(fn.json()));
   }
 
   std::string_view text_;
+  const tmpl::Tree& tree_;
   const ExecuteOptions& options_;
+  const TemplateSink* sink_;
+  std::string name_;  // the template being executed ("" for the main one)
+  size_t depth_ = 0;
+  uintptr_t stack_base_ = FrameAddress();  // the stack grows down from here
+  size_t steps_left_;
+  size_t bytes_left_;
 };
 
 }  // namespace
 
 Result<Template> Template::Parse(std::string_view text) {
-  auto root = TRY(tmpl::ParseTree(text, tmpl::IsFunction));
-  return Template(std::string(text), std::move(root));
+  auto tree = TRY(tmpl::ParseTree(text, tmpl::IsFunction));
+  return Template(std::string(text), std::move(tree));
+}
+
+Status Template::Run(const nlohmann::ordered_json& data, const ExecuteOptions& options,
+                     const TemplateSink* sink, std::string* out) const {
+  Exec exec(text_, *tree_, options, sink);
+  Value dot = data.is_null() && !options.type ? Value() : Value::Borrow(data, options.type);
+  exec.vars.emplace_back("$", dot);
+  try {
+    if (const Node* root = tree_->Find("")) exec.Walk(dot, *root);
+    exec.Flush();
+  } catch (const ExecError& e) {
+    return MakeError(Code::kInvalidArgument, e.message);
+  } catch (const SinkError& e) {
+    return e.error;
+  } catch (const nlohmann::json::exception& e) {
+    return MakeError(Code::kInternal, std::string("template: executing: ") + e.what());
+  }
+  if (out) *out = std::move(exec.out);
+  return {};
 }
 
 Result<std::string> Template::Execute(const nlohmann::ordered_json& data,
                                       const ExecuteOptions& options) const {
-  Exec exec(text_, options);
-  Value dot = data.is_null() && !options.type ? Value() : Value::Borrow(data, options.type);
-  exec.vars.emplace_back("$", dot);
-  try {
-    exec.Walk(dot, *root_);
-  } catch (const ExecError& e) {
-    return MakeError(Code::kInvalidArgument, e.message);
-  } catch (const nlohmann::json::exception& e) {
-    return MakeError(Code::kInternal, std::string("template: executing: ") + e.what());
-  }
-  return std::move(exec.out);
+  std::string out;
+  TRY(Run(data, options, nullptr, &out));
+  return out;
+}
+
+Status Template::Execute(const nlohmann::ordered_json& data, const TemplateSink& sink,
+                         const ExecuteOptions& options) const {
+  return Run(data, options, &sink, nullptr);
 }
 
 bool IsTableFormat(std::string_view format) { return format.starts_with("table"); }

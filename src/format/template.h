@@ -3,6 +3,7 @@
 // to format strings ("table" prefix, "\t" and "\n" escapes).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,7 +16,7 @@
 namespace berth {
 
 namespace tmpl {
-struct Node;
+struct Tree;
 }
 
 struct ExecuteOptions {
@@ -27,6 +28,17 @@ struct ExecuteOptions {
   // split, join, title, lower, upper, pad and truncate return their first
   // argument unchanged.
   bool header_functions = false;
+  // Resource limits, which Go's engine does not have: an execution that
+  // goes past one fails with an error naming the limit. max_steps counts
+  // nodes walked and commands evaluated (a nested {{range}} multiplies
+  // them), plus one for each 256 bytes of string (16 elements of list) a
+  // function is given to read. max_bytes counts every byte written to the
+  // output and every byte of the strings and lists functions make (printf,
+  // pad, print, join, slice, split ...), checked before a large string is
+  // made. docker inspect output for one image is a few KiB and takes a few
+  // hundred steps.
+  size_t max_steps = 10'000'000;
+  size_t max_bytes = 64u << 20;
   // The Go type the data stands for (format/go_type.h), or nullptr for
   // plain JSON (what json.Unmarshal into interface {} gives). With a type,
   // values print, compare and marshal as that Go value does: a struct as
@@ -35,15 +47,25 @@ struct ExecuteOptions {
   const GoType* type = nullptr;
 };
 
+// Receives template output as it is produced. An error stops the execution
+// and is returned by Execute as is.
+using TemplateSink = std::function<Status(std::string_view)>;
+
 // A parsed template. Supported: text and {{actions}} with "{{- " / " -}}"
 // trimming and {{/* comments */}}; fields (.A.B, $x.A, (pipeline).A);
 // variables ($, $x := / $x = pipeline); pipelines with |; parentheses;
 // if / else if / else, range (arrays, objects in sorted key order; $i, $e
 // :=; else; break; continue), with / else with / else; string, raw string,
 // number, char, bool and nil literals; functions and, or, not, eq, ne, lt,
-// le, gt, ge, len, index, print, printf, println and docker's json, join,
-// split, title, lower, upper, pad, truncate. Not supported: define,
-// template, block, html, js, urlquery, call, slice.
+// le, gt, ge, len, index, slice, print, printf, println, html, js,
+// urlquery, call (which always fails: data holds no functions) and docker's
+// json, join, split, title, lower, upper, pad, truncate; define, template
+// and block.
+//
+// Resources are bounded: parentheses and if/range/with nest at most 1,000
+// deep (a parse error past that), template calls and nesting together at
+// most 1,000 deep when executed, and execution is limited by
+// ExecuteOptions::max_steps and max_bytes.
 //
 // Values print as Go's fmt prints them: strings raw, integral numbers as
 // integers, bools true/false, arrays "[a b]", objects "map[k:v]" (sorted
@@ -64,12 +86,22 @@ class Template {
   Result<std::string> Execute(const nlohmann::ordered_json& data,
                               const ExecuteOptions& options = {}) const;
 
+  // The same, handing the output to sink in pieces as it is produced rather
+  // than holding it. On error, pieces already handed over stay written
+  // (docker prints nothing of a failed template: buffer if that matters).
+  Status Execute(const nlohmann::ordered_json& data, const TemplateSink& sink,
+                 const ExecuteOptions& options = {}) const;
+
  private:
-  Template(std::string text, std::shared_ptr<const tmpl::Node> root)
-      : text_(std::move(text)), root_(std::move(root)) {}
+  // Runs the template, into sink when given, else into *out.
+  Status Run(const nlohmann::ordered_json& data, const ExecuteOptions& options,
+             const TemplateSink* sink, std::string* out) const;
+
+  Template(std::string text, std::shared_ptr<const tmpl::Tree> tree)
+      : text_(std::move(text)), tree_(std::move(tree)) {}
 
   std::string text_;
-  std::shared_ptr<const tmpl::Node> root_;
+  std::shared_ptr<const tmpl::Tree> tree_;
 };
 
 // True when a --format value asks for a table: it starts with "table".

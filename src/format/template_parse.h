@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@ enum class NodeType {
   kWith,
   kBreak,
   kContinue,
+  kTemplate,    // {{template "name" pipe}}: text = name, pipe optional
   kPipe,
   kCommand,
   kField,       // .A.B: ident = {"A", "B"}
@@ -55,10 +57,31 @@ struct Node {
   std::string String() const;
 };
 
+// A parsed template text: the templates it defines by name ({{define}} and
+// {{block}}), the main one under "" (Go's treeSet).
+struct Tree {
+  std::map<std::string, std::unique_ptr<Node>, std::less<>> templates;
+
+  // The named template, or nullptr.
+  const Node* Find(std::string_view name) const {
+    auto it = templates.find(name);
+    return it == templates.end() ? nullptr : it->second.get();
+  }
+};
+
+// How much stack parsing or executing a template may use before nesting
+// fails as too deep: 4 MiB, or half the stack limit when that is smaller.
+// Nesting is limited by count first (1,000 levels); this is the backstop for
+// builds with large frames (sanitizers) and small stacks.
+uintptr_t StackBudget();
+
+// The current frame's address (the stack grows down).
+inline uintptr_t FrameAddress() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
+
 // Parses template text. Errors are kInvalidArgument with Go's wording,
 // "template: :<line>: <message>". is_function says which identifiers name
 // functions (others fail with `function "x" not defined`).
-Result<std::shared_ptr<const Node>> ParseTree(std::string_view text,
+Result<std::shared_ptr<const Tree>> ParseTree(std::string_view text,
                                               bool (*is_function)(std::string_view));
 
 }  // namespace berth::tmpl

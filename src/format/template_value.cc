@@ -224,8 +224,12 @@ std::string CFormat(const Spec& sp, std::string_view conv, auto value) {
   if (sp.width >= 0) f += std::to_string(sp.width);
   if (sp.prec >= 0) f += "." + std::to_string(sp.prec);
   f += conv;
-  char buf[512];
-  std::snprintf(buf, sizeof buf, f.c_str(), value);
+  // Widths and precisions reach 10^7 (see Sprintf): size the buffer first.
+  int n = std::snprintf(nullptr, 0, f.c_str(), value);
+  if (n <= 0) return "";
+  std::string buf(static_cast<size_t>(n) + 1, '\0');
+  std::snprintf(buf.data(), buf.size(), f.c_str(), value);
+  buf.resize(static_cast<size_t>(n));
   return buf;
 }
 
@@ -513,27 +517,47 @@ std::string Sprintln(const std::vector<Json>& args) {
   return out + "\n";
 }
 
-std::string Sprintf(std::string_view format, const std::vector<Json>& args) {
+// Scalars inside j (an array or object counts its elements' scalars).
+size_t CountLeaves(const Json& j) {
+  if (!j.is_array() && !j.is_object()) return 1;
+  size_t n = 0;
+  for (const auto& e : j) n += CountLeaves(e);
+  return n;
+}
+
+// fmt's tooLarge: widths and precisions past 10^6 in magnitude are refused.
+bool TooLarge(int64_t x) { return x > 1000000 || x < -1000000; }
+
+std::string Sprintf(std::string_view format, const std::vector<Json>& args, size_t max_bytes) {
   std::string out;
   size_t argi = 0;
   size_t i = 0;
-  auto read_number = [&](int& dst) {
-    if (i < format.size() && format[i] == '*') {
-      i++;
-      if (argi < args.size() && (args[argi].is_number_integer())) {
-        dst = static_cast<int>(args[argi++].get<int64_t>());
-      } else {
-        argi++;
-        out += "%!(BADWIDTH)";
+  // fmt's intFromArg for '*': false when the argument is missing, not an
+  // integer or too large; it is consumed unless missing.
+  auto int_from_arg = [&](int& dst) {
+    if (argi >= args.size()) return false;
+    const Json& a = args[argi++];
+    if (!a.is_number_integer()) return false;
+    if (a.is_number_unsigned() && a.get<uint64_t>() > 1000000) return false;
+    int64_t v = a.get<int64_t>();
+    if (TooLarge(v)) return false;
+    dst = static_cast<int>(v);
+    return true;
+  };
+  // fmt's parsenum: false when there are no digits; a number that grows
+  // past 10^6 consumes the rest of the format (Go: "crazy long number").
+  auto parse_num = [&](int& dst) {
+    if (i >= format.size() || format[i] < '0' || format[i] > '9') return false;
+    int64_t num = 0;
+    for (; i < format.size() && format[i] >= '0' && format[i] <= '9'; i++) {
+      if (TooLarge(num)) {
+        i = format.size();
+        return false;
       }
-      return;
+      num = num * 10 + (format[i] - '0');
     }
-    if (i < format.size() && format[i] >= '0' && format[i] <= '9') {
-      dst = 0;
-      while (i < format.size() && format[i] >= '0' && format[i] <= '9') {
-        dst = dst * 10 + (format[i++] - '0');
-      }
-    }
+    dst = static_cast<int>(num);
+    return true;
   };
   while (i < format.size()) {
     if (format[i] != '%') {
@@ -551,15 +575,30 @@ std::string Sprintf(std::string_view format, const std::vector<Json>& args) {
       else if (c == '0') sp.zero = true;
       else break;
     }
-    read_number(sp.width);
-    if (sp.width < 0 && sp.width != -1) {
-      sp.minus = true;
-      sp.width = -sp.width;
-    }
-    if (i < format.size() && format[i] == '.') {
+    if (i < format.size() && format[i] == '*') {
       i++;
-      sp.prec = 0;
-      read_number(sp.prec);
+      if (!int_from_arg(sp.width)) {
+        sp.width = -1;
+        out += "%!(BADWIDTH)";
+      } else if (sp.width < 0) {
+        sp.minus = true;
+        sp.zero = false;
+        sp.width = -sp.width;
+      }
+    } else if (!parse_num(sp.width)) {
+      sp.width = -1;
+    }
+    if (i + 1 < format.size() && format[i] == '.') {
+      i++;
+      if (format[i] == '*') {
+        i++;
+        if (!int_from_arg(sp.prec) || sp.prec < 0) {
+          sp.prec = -1;
+          out += "%!(BADPREC)";
+        }
+      } else if (!parse_num(sp.prec)) {
+        sp.prec = 0;
+      }
     }
     if (i >= format.size()) {
       out += "%!(NOVERB)";
@@ -582,7 +621,25 @@ std::string Sprintf(std::string_view format, const std::vector<Json>& args) {
       out += BadVerb(sp, a);
       continue;
     }
+    // The width, and a number's precision, are at least as many bytes: a
+    // list or map formats every element with them. Refuse before making
+    // more than max_bytes.
+    size_t least = static_cast<size_t>(std::max(sp.width, 0));
+    if (std::string_view("dfFeEgGxXob").find(sp.verb) != std::string_view::npos) {
+      least = std::max(least, static_cast<size_t>(std::max(sp.prec, 0)));
+    }
+    if (least > max_bytes - std::min(out.size(), max_bytes)) {
+      out.resize(max_bytes + 1);  // callers see size() > max_bytes
+      return out;
+    }
+    size_t each = static_cast<size_t>(std::max(sp.width, 0)) + static_cast<size_t>(std::max(sp.prec, 0));
+    if (each > 4096 && (a.is_array() || a.is_object()) &&
+        CountLeaves(a) > (max_bytes - std::min(out.size(), max_bytes)) / each) {
+      out.resize(max_bytes + 1);  // callers see size() > max_bytes
+      return out;
+    }
     out += FormatOne(sp, a);
+    if (out.size() > max_bytes) return out;
   }
   if (argi < args.size()) {
     out += "%!(EXTRA ";

@@ -2,6 +2,7 @@
 // Sprint, Sprintf, encoding/json). Internal to format/.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -88,9 +89,13 @@ std::string EncodeJson(const Json& j);
 // fmt.Sprint / fmt.Sprintln / fmt.Sprintf over JSON arguments. Sprintf
 // supports the verbs v s d q f F e E g G x X o b c t % with flags "+- #0",
 // width and precision, and Go's error notation ("%!d(string=x)",
-// "%!s(MISSING)", "%!(EXTRA int=1)").
+// "%!s(MISSING)", "%!(EXTRA int=1)"). Widths and precisions follow fmt:
+// past 10^6 they are %!(BADWIDTH) / %!(BADPREC) or %!(NOVERB). Sprintf stops
+// early once its output passes max_bytes: a result longer than max_bytes
+// means "too large" (its content is then unspecified).
 std::string Sprint(const std::vector<Json>& args);
 std::string Sprintln(const std::vector<Json>& args);
-std::string Sprintf(std::string_view format, const std::vector<Json>& args);
+std::string Sprintf(std::string_view format, const std::vector<Json>& args,
+                    size_t max_bytes = SIZE_MAX);
 
 }  // namespace berth::tmpl

@@ -1,10 +1,9 @@
 // Dockerfile instructions applied to an image config without a build, as in
-// `import -c`/`commit -c`: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD,
-// STOPSIGNAL, USER, VOLUME, WORKDIR.
+// `import -c`/`commit -c`: CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL,
+// ONBUILD, USER, VOLUME, WORKDIR — what dockerd 20.10 accepts there.
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -12,14 +11,14 @@
 
 namespace berth::image {
 
-// Applies each change line to config in order. InvalidArgument
-// "<instruction> is not a valid change command" for anything else (the
-// instruction lowercased, as Docker prints it), or a message naming the
-// malformed line.
+// Applies the changes to config as dockerd 20.10 does: they are joined into
+// one Dockerfile (so a trailing \ continues into the next change), all of it
+// is parsed and checked before anything is applied, and variables expand
+// against the environment from before each instruction. InvalidArgument
+// with Docker's message: "<instruction> is not a valid change command" (the
+// instruction lowercased), "EXPOSE requires at least one argument",
+// "failed to process \"${X:?e}\": X: e", "Invalid containerPort: 70000"...
+// config is left unchanged on error.
 Status ApplyChanges(const std::vector<std::string>& changes, ContainerConfig& config);
-
-// Dockerfile word splitting: whitespace separates, quotes group, backslash
-// escapes ("a b" 'c d' e\ f -> [a b] [c d] [e f]).
-Result<std::vector<std::string>> SplitWords(std::string_view s);
 
 }  // namespace berth::image

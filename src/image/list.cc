@@ -74,9 +74,7 @@ Result<Filters> ParseFilters(store::Store& store, const std::vector<std::string>
       auto img = TRY(store.metadata().GetImage(id));
       (key == "before" ? f.before : f.since) = img ? img->created : 0;
     } else if (key == "until") {
-      auto t = ParseTimeFilter(value, now);
-      if (!t) return InvalidFilter("until=" + value);
-      f.until = t;
+      f.until = TRY(ParseTimeFilter(value, now));
     }
   }
   return f;
@@ -100,6 +98,37 @@ Result<bool> MatchesLabels(store::Store& store, const Filters& f, const Digest& 
 }
 
 }  // namespace
+
+bool ValidPathPattern(std::string_view p) {
+  size_t i = 0;
+  // One class character (Go's getEsc): not '-' or ']', and '\\' needs a successor.
+  auto esc = [&]() -> bool {
+    if (i >= p.size() || p[i] == '-' || p[i] == ']') return false;
+    if (p[i] == '\\' && ++i >= p.size()) return false;
+    ++i;
+    return true;
+  };
+  while (i < p.size()) {
+    char c = p[i++];
+    if (c == '\\') {
+      if (i++ >= p.size()) return false;
+    } else if (c == '[') {
+      if (i < p.size() && p[i] == '^') ++i;
+      for (int ranges = 0;; ++ranges) {
+        if (i < p.size() && p[i] == ']' && ranges > 0) {
+          ++i;
+          break;
+        }
+        if (!esc()) return false;
+        if (i < p.size() && p[i] == '-') {
+          ++i;
+          if (!esc()) return false;
+        }
+      }
+    }
+  }
+  return true;
+}
 
 bool PathMatch(std::string_view pattern, std::string_view name) {
   size_t p = 0, n = 0, star_p = std::string_view::npos, star_n = 0;
@@ -154,33 +183,6 @@ bool PathMatch(std::string_view pattern, std::string_view name) {
   return p == pattern.size();
 }
 
-std::optional<int64_t> ParseTimeFilter(std::string_view value, int64_t now_ns) {
-  if (auto t = ParseRfc3339(value)) return t;
-  if (auto secs = ParseInt(value)) return *secs * 1000000000;
-  // Go durations: sequences of <number><unit>, units h m s ms.
-  int64_t total = 0;
-  size_t i = 0;
-  if (value.empty()) return std::nullopt;
-  while (i < value.size()) {
-    size_t j = i;
-    while (j < value.size() && (isdigit(value[j]) || value[j] == '.')) j++;
-    if (j == i) return std::nullopt;
-    double num = std::stod(std::string(value.substr(i, j - i)));
-    size_t k = j;
-    while (k < value.size() && isalpha(value[k])) k++;
-    std::string_view unit = value.substr(j, k - j);
-    double mult;
-    if (unit == "h") mult = 3600e9;
-    else if (unit == "m") mult = 60e9;
-    else if (unit == "s") mult = 1e9;
-    else if (unit == "ms") mult = 1e6;
-    else return std::nullopt;
-    total += static_cast<int64_t>(num * mult);
-    i = k;
-  }
-  return now_ns - total;
-}
-
 Result<std::vector<ImageSummary>> ListImages(store::Store& store, const ListOptions& options) {
   Filters f = TRY(ParseFilters(store, options.filters));
   auto& md = store.metadata();
@@ -214,6 +216,12 @@ Result<std::vector<ImageSummary>> ListImages(store::Store& store, const ListOpti
     if (f.since && s.created <= *f.since) continue;
     if (f.until && s.created >= *f.until) continue;
     if (!f.references.empty()) {
+      // Docker meets a bad pattern only when it has a name to match.
+      if (!s.repo_tags.empty() || !s.repo_digests.empty()) {
+        for (const auto& p : f.references) {
+          if (!ValidPathPattern(p)) return MakeError(Code::kInvalidArgument, "syntax error in pattern");
+        }
+      }
       std::vector<std::string> tags, digests;
       for (const auto& t : s.repo_tags) {
         auto name = t.substr(0, t.rfind(':'));

@@ -34,10 +34,19 @@ struct ListOptions {
 Result<std::vector<ImageSummary>> ListImages(store::Store& store, const ListOptions& options);
 
 // Go's path.Match: '*', '?', '[...]' classes, '\\' escapes; '*' stops at '/'.
+// A malformed pattern (ValidPathPattern false) matches nothing.
 bool PathMatch(std::string_view pattern, std::string_view name);
 
-// Parses Docker's `until`/`since` time filters: RFC 3339 or a duration such
-// as "10m", "24h" (relative to now_ns). nullopt when it is neither.
-std::optional<int64_t> ParseTimeFilter(std::string_view value, int64_t now_ns);
+// False for what Go's path.Match calls ErrBadPattern ("syntax error in
+// pattern"): an unclosed or empty class, a range without an end, a trailing
+// backslash.
+bool ValidPathPattern(std::string_view pattern);
+
+// Parses Docker's `until` time filters as its GetTimestamp does
+// (time_filter.cc): a Go duration before now_ns ("10m", "-1h"), an RFC 3339
+// date or time, whole or cut short, zoned or local, or a Unix timestamp
+// ("1700000000.5"). Nanoseconds since the epoch. InvalidArgument with
+// Docker's message ("failed to parse value as time or duration: \"x\"").
+Result<int64_t> ParseTimeFilter(std::string_view value, int64_t now_ns);
 
 }  // namespace berth::image

@@ -9,6 +9,7 @@
 #include "base/io.h"
 #include "base/result.h"
 #include "digest/digest.h"
+#include "oci/platform.h"
 #include "reference/reference.h"
 #include "store/store.h"
 
@@ -19,11 +20,17 @@ struct LoadOptions {
   // Called with a one-line status ("Reading archive: 12 MiB", "Unpacking
   // image 1/2") as the load advances; unset: silent.
   std::function<void(const std::string&)> progress{};
+  // The platform picked from a multi-platform index inside the archive.
+  Platform platform = HostPlatform();
 };
 
 struct LoadedImage {
   Digest id{};
   std::vector<Reference> tags{};  // in archive order; empty: untagged
+  // For each tag: the image it named before, when that was another one
+  // (Docker then prints "The image T already exists, renaming the old one
+  // with ID X to empty string").
+  std::vector<std::optional<Digest>> replaced{};
 };
 
 // Loads every image of an archive read from src (plain, gzip, zstd, bzip2 or
@@ -32,7 +39,8 @@ struct LoadedImage {
 // unpacked again. Image rows and tags are written in one metadata transaction
 // at the end, so a failure commits no image (its blobs are garbage for GC).
 // InvalidArgument for malformed or hostile archives, DataLoss for corrupt or
-// truncated ones and mismatched content.
+// truncated ones and mismatched content. An index.json entry that is itself
+// a multi-platform index loads its manifest for options.platform.
 Result<std::vector<LoadedImage>> Load(store::Store& store, Reader& src, const LoadOptions& options);
 
 }  // namespace berth::image

@@ -52,8 +52,25 @@ Result<std::optional<Digest>> BlobName(std::string_view path) {
   return std::optional<Digest>(*d);
 }
 
+// Passes writes to the blob writer and tells the unpacker following the
+// ingest file (if any) how far it may read.
+class FeedWriter : public Writer {
+ public:
+  FeedWriter(Writer& dst, BlobFeed* feed) : dst_(dst), feed_(feed) {}
+  Status Write(std::span<const std::byte> data) override {
+    TRY(dst_.Write(data));
+    if (feed_) feed_->Wrote(static_cast<int64_t>(data.size()));
+    return Ok();
+  }
+
+ private:
+  Writer& dst_;
+  BlobFeed* feed_;
+};
+
 Result<store::BlobInfo> Ingest(store::Store& store, store::Lease& lease, EntryReader& data,
-                               int64_t size, const std::optional<Digest>& key) {
+                               const std::string& path, int64_t size, const std::optional<Digest>& key,
+                               const ArchiveOptions& options, const ArchiveContents& so_far) {
   auto w = store.content().NewWriter({.lease = &lease, .digest = key, .size = size});
   if (!w.ok()) {
     if (key && w.error().code == Code::kAlreadyExists) {
@@ -61,12 +78,23 @@ Result<store::BlobInfo> Ingest(store::Store& store, store::Lease& lease, EntryRe
     }
     return std::move(w).error();
   }
-  TRY(Copy(data, **w));
-  return (*w)->Commit();
+  std::string head = TRY(ReadHead(data, 512));
+  PeekedReader in(head, data);
+  std::shared_ptr<BlobFeed> feed;
+  if (options.prefetch && LooksLikeLayer(head) && (!options.unpack_ahead || options.unpack_ahead(so_far, path, key))) {
+    feed = options.prefetch->Start(TRY((*w)->OpenWritten()));
+  }
+  FeedWriter out(**w, feed.get());
+  auto blob = [&]() -> Result<store::BlobInfo> {
+    TRY(Copy(in, out));
+    return (*w)->Commit();
+  }();
+  if (feed) feed->Done(blob);
+  return blob;
 }
 
 Status ReadEntry(store::Store& store, store::Lease& lease, archive* a, archive_entry* e,
-                 ArchiveSource& source, ArchiveContents& out) {
+                 ArchiveSource& source, const ArchiveOptions& options, ArchiveContents& out) {
   const char* raw = EntryPathname(e);
   std::string path = TRY(CleanArchivePath(raw ? raw : ""));
   auto type = archive_entry_filetype(e);
@@ -94,7 +122,7 @@ Status ReadEntry(store::Store& store, store::Lease& lease, archive* a, archive_e
     return Ok();
   }
   std::optional<Digest> key = TRY(BlobName(path));
-  out.blobs[path] = TRY_CTX(Ingest(store, lease, data, size, key), "archive entry " + path);
+  out.blobs[path] = TRY_CTX(Ingest(store, lease, data, path, size, key, options, out), "archive entry " + path);
   return Ok();
 }
 
@@ -175,7 +203,7 @@ bool IsArchiveMetadata(std::string_view path) {
 }
 
 Result<ArchiveContents> ReadImageArchive(store::Store& store, store::Lease& lease, Reader& tar,
-                                         const std::function<void(uint64_t)>& progress) {
+                                         const ArchiveOptions& options) {
   ArchiveSource source(tar);
   ArchiveReadPtr a = TRY(OpenTarReader(source));
   ArchiveContents out;
@@ -187,8 +215,8 @@ Result<ArchiveContents> ReadImageArchive(store::Store& store, store::Lease& leas
       return source.TakeError(ArchiveError(a.get(), "reading archive"));
     }
     ++out.entries;
-    TRY(ReadEntry(store, lease, a.get(), e, source, out));
-    if (progress) progress(source.delivered());
+    TRY(ReadEntry(store, lease, a.get(), e, source, options, out));
+    if (options.progress) options.progress(source.delivered());
   }
   ResolveLinks(out);
   return out;

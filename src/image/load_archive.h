@@ -12,6 +12,8 @@
 
 #include "base/io.h"
 #include "base/result.h"
+#include "digest/digest.h"
+#include "image/load_prefetch.h"
 #include "store/store.h"
 
 namespace berth::image {
@@ -46,6 +48,19 @@ void ResolveLinks(ArchiveContents& ac);
 // repositories, oci-layout.
 bool IsArchiveMetadata(std::string_view path);
 
+struct ArchiveOptions {
+  // Called after each entry with the tar bytes read so far.
+  std::function<void(uint64_t)> progress{};
+  // Unpacks, while they stream in, the entries that look like layers.
+  LayerPrefetch* prefetch = nullptr;
+  // Asked (with what was read so far, the entry's cleaned path and, for
+  // blobs/sha256/<hex>, its digest) before a layer-like entry is unpacked
+  // ahead; false skips it (e.g. metadata already read shows its snapshot
+  // exists). Unset: yes.
+  std::function<bool(const ArchiveContents& so_far, const std::string& path, const std::optional<Digest>& key)>
+      unpack_ahead{};
+};
+
 // Reads a tar stream (already decompressed) to its end. Regular files under
 // blobs/sha256/<hex> are ingested keyed (so verified against their name);
 // metadata files are read into memory (InvalidArgument past kMaxArchiveJson);
@@ -55,9 +70,8 @@ bool IsArchiveMetadata(std::string_view path);
 // resolved inside the archive, never on disk; a link named like a blob or a
 // metadata file is refused. Nothing is ever written under an archive path. DataLoss on a corrupt or
 // truncated archive.
-// progress, when set, is called after each entry with the tar bytes read so far.
 Result<ArchiveContents> ReadImageArchive(store::Store& store, store::Lease& lease, Reader& tar,
-                                         const std::function<void(uint64_t)>& progress = {});
+                                         const ArchiveOptions& options = {});
 
 // One element of Docker's manifest.json.
 struct DockerManifestEntry {

@@ -179,8 +179,7 @@ Result<PruneReport> PruneImages(store::Store& store, const PruneOptions& options
                 : std::make_pair(v, std::optional<std::string>());
     };
     if (kv->first == "until") {
-      until = ParseTimeFilter(kv->second, now);
-      if (!until) return MakeError(Code::kInvalidArgument, "Invalid filter 'until=" + kv->second + "'");
+      until = TRY(ParseTimeFilter(kv->second, now));
     } else if (kv->first == "label") {
       want.push_back(label_of(kv->second));
     } else if (kv->first == "label!") {

@@ -58,13 +58,18 @@ Result<Digest> ResolveImage(store::Store& store, std::string_view name) {
   // 3. An id prefix.
   auto by_prefix = TRY(ByIdPrefix(store, name));
   if (by_prefix) return *by_prefix;
-  return NoSuchImage(name);
+  // Docker names what it looked for: "No such image: x:latest".
+  return NoSuchImage(ref.ok() ? WithDefaultTag(*ref).FamiliarString() : std::string(name));
 }
 
 Result<Reference> ParseTagTarget(std::string_view s) {
   Reference ref = TRY(ParseNormalizedNamed(s));
   if (ref.HasDigest()) {
     return MakeError(Code::kInvalidArgument, "refusing to create a tag with a digest reference");
+  }
+  // "sha256:<hex>" would read as an image id.
+  if (ref.FamiliarName() == "sha256") {
+    return MakeError(Code::kInvalidArgument, std::string(kAmbiguousTagError));
   }
   return WithDefaultTag(std::move(ref));
 }

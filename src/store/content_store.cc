@@ -71,6 +71,7 @@ Status BlobWriter::Resume() {
   if (::ftruncate(fd_.get(), pos) != 0) return ErrnoError("truncate " + dir_.Join(kDataName));
   if (::lseek(fd_.get(), pos, SEEK_SET) < 0) return ErrnoError("seek " + dir_.Join(kDataName));
   resumed_ = pos;
+  flushed_ = pos;
   return Ok();
 }
 
@@ -99,7 +100,20 @@ Status BlobWriter::Write(std::span<const std::byte> data) {
     return std::move(st).error().Wrap("write blob");
   }
   hash_->Update(data);
+  StartWriteback();
   return Ok();
+}
+
+// Commit's fsync would otherwise find the whole blob still dirty (the
+// kernel's background writeback waits for gigabytes): starting the writes
+// every few MiB lets the disk work while the blob streams in, so the fsync
+// only waits for the tail.
+void BlobWriter::StartWriteback() {
+  constexpr int64_t kChunk = 8 << 20;
+  int64_t end = size();
+  if (end - flushed_ < kChunk) return;
+  ::sync_file_range(fd_.get(), flushed_, end - flushed_, SYNC_FILE_RANGE_WRITE);  // advisory
+  flushed_ = end;
 }
 
 Result<BlobInfo> BlobWriter::Commit(std::optional<Digest> expected,

@@ -98,6 +98,7 @@ class BlobWriter : public Writer {
   friend class ContentStore;
   BlobWriter(ContentStore* store, IngestDir dir, UniqueFd fd, WriterOptions options);
   Status Resume();
+  void StartWriteback();
 
   ContentStore* store_;
   IngestDir dir_;
@@ -105,6 +106,7 @@ class BlobWriter : public Writer {
   WriterOptions options_;
   std::optional<Sha256> hash_{std::in_place};
   int64_t resumed_ = 0;
+  int64_t flushed_ = 0;  // bytes whose writeback was started
   bool done_ = false;    // committed or aborted
   bool failed_ = false;  // a write failed
 };

@@ -68,7 +68,7 @@ class HistoryTest(BerthTest):
 
     def test_unknown(self):
         r = self.fails("history", "nosuch")
-        self.assertEqual(r.err, "Error: No such image: nosuch\n")
+        self.assertEqual(r.err, "Error: No such image: nosuch:latest\n")
 
 
 class TagTest(BerthTest):
@@ -80,7 +80,7 @@ class TagTest(BerthTest):
         # a lost its only tag: dangling now
         self.assertIn(a, self.ok("images", "-q", "--no-trunc", "-f", "dangling=true").out)
         r = self.fails("tag", "nosuch", "z")
-        self.assertEqual(r.err, "Error: No such image: nosuch\n")
+        self.assertEqual(r.err, "Error: No such image: nosuch:latest\n")
         r = self.fails("tag", "x:1", "UPPER")
         self.assertEqual(r.err, 'Error parsing reference: "UPPER" is not a valid repository/tag: '
                                 "invalid reference format: repository name must be lowercase\n")

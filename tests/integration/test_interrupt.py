@@ -1,5 +1,6 @@
-"""Ctrl-C and SIGTERM during `berth import -`: berth stops at once, exits
-128+signal with one line on stderr, and leaves nothing in ingest/."""
+"""Ctrl-C and SIGTERM during `berth import -`, `berth load` and `berth save
+-o`: berth stops at once, exits 128+signal with one line on stderr, and leaves
+nothing in ingest/ (nor a half archive)."""
 import os
 import random
 import signal
@@ -41,14 +42,15 @@ class InterruptTest(BerthTest):
             entries.append((info, rng.randbytes(32 << 10)))
         self.tar = berthtest.make_tar(os.path.join(self.tmp, "layer.tar"), entries)
 
-    def import_then_signal(self, sig):
-        """Starts `berth import -` on the slow pipe, signals it once it is
-        waiting for input; returns (exit code, stderr, seconds to exit)."""
-        writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, self.tar],
+    def import_then_signal(self, sig, args=("import", "-", "x:1"), feed=None):
+        """Starts `berth import -` (or args) on the slow pipe of feed (default
+        the layer tar), signals it once it is waiting for input; returns
+        (exit code, stderr, seconds to exit)."""
+        writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, feed or self.tar],
                                   stdout=subprocess.PIPE)
         self.addCleanup(writer.wait)
         self.addCleanup(writer.kill)
-        berth = subprocess.Popen([berthtest.BERTH, "--root", self.root, "import", "-", "x:1"],
+        berth = subprocess.Popen([berthtest.BERTH, "--root", self.root, *args],
                                  stdin=writer.stdout, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, preexec_fn=default_signals)
         writer.stdout.close()  # berth holds the only read end now
@@ -105,6 +107,49 @@ class InterruptTest(BerthTest):
         with open(self.tar, "rb") as f:
             out = self.ok("import", "-", "x:1", stdin=f.read()).out
         self.assertRegex(out, r"^sha256:[0-9a-f]{64}\n$")
+
+    def test_load_interrupted_mid_layer(self):
+        # The layer is being unpacked by a thread that follows its ingest
+        # file; the signal still stops the load, and the staging dir goes.
+        archive = os.path.join(self.tmp, "legacy.tar")
+        layer_id = "a" * 64
+        with tarfile.open(archive, "w") as t:
+            t.add(self.tar, arcname=f"{layer_id}/layer.tar")
+        code, err, took = self.import_then_signal(signal.SIGINT, ("load",), feed=archive)
+        self.assertEqual(code, 130, err)
+        self.assertRegex(err, r"\AError: (.+: )?interrupted\n\Z")
+        self.assertLess(took, 2.0)
+        self.assert_nothing_left()
+
+    def test_save_interrupted_leaves_no_file(self):
+        # A 96 MiB layer takes long enough to write that the signal lands
+        # while the temporary file is being filled.
+        big = os.path.join(self.tmp, "big.tar")
+        rng = random.Random(3)
+        berthtest.make_tar(big, [(tarfile.TarInfo(f"b{i}"), rng.randbytes(8 << 20)) for i in range(12)])
+        with open(big, "rb") as f:
+            self.ok("import", "-", "big:1", stdin=f.read())
+        out_dir = os.path.join(self.tmp, "out")
+        os.mkdir(out_dir)
+        target = os.path.join(out_dir, "big.tar")
+        for _ in range(5):
+            berth = subprocess.Popen([berthtest.BERTH, "--root", self.root, "save", "-o", target, "big:1"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     preexec_fn=default_signals)
+            self.addCleanup(berth.kill)
+            while berth.poll() is None and not os.listdir(out_dir):
+                pass
+            berth.send_signal(signal.SIGINT)
+            out, err = berth.communicate(timeout=20)
+            if berth.returncode == 0:  # finished before the signal: try again
+                os.unlink(target)
+                continue
+            self.assertEqual(berth.returncode, 130, err)
+            self.assertEqual(err.decode(), "Error: interrupted\n")
+            self.assertEqual(os.listdir(out_dir), [])
+            self.check_store()
+            return
+        self.skipTest("save always finished before the signal arrived")
 
 
 if __name__ == "__main__":

@@ -42,9 +42,10 @@ def link_entry(name, target, kind=tarfile.SYMTYPE):
 class Image:
     """A small image: plain layer tars, their diff ids and a config."""
 
-    def __init__(self, seed="a", layers=2, diff_ids=None):
-        self.layers = [tar_bytes([file_entry(f"{seed}-{i}.txt", f"{seed} layer {i}\n".encode() * 50)])
-                       for i in range(layers)]
+    def __init__(self, seed="a", layers=2, diff_ids=None, tars=None):
+        self.layers = tars or [tar_bytes([file_entry(f"{seed}-{i}.txt", f"{seed} layer {i}\n".encode() * 50)])
+                               for i in range(layers)]
+        layers = len(self.layers)
         self.diff_ids = diff_ids or ["sha256:" + sha(l) for l in self.layers]
         self.config = json.dumps({
             "architecture": "amd64", "os": "linux", "created": "2024-01-02T03:04:05Z",
@@ -222,6 +223,82 @@ class LoadTest(BerthTest):
             r = self.ok("load", stdin=f.read())
         self.assertEqual(r.out, "Loaded image: t:1\n")
         self.assertEqual(sorted(os.listdir(os.path.join(self.root, "snapshots"))), snaps)
+        self.assertEqual(self.images(), [img.id])
+        assert_store_clean(self)
+
+    def test_hardlink_into_a_lower_layer(self):
+        # Layers are unpacked while the archive streams, before load knows
+        # their parents; one that links to a file of its parent is unpacked
+        # again once the parent is there.
+        base = tar_bytes([file_entry("hl-0.txt", b"hl layer 0\n" * 50)])
+        top = tar_bytes([link_entry("copy.txt", "hl-0.txt", kind=tarfile.LNKTYPE),
+                         file_entry("own.txt", b"own\n")])
+        img = Image("hl", tars=[base, top])
+        for fmt in ("legacy", "oci"):
+            with self.subTest(fmt=fmt):
+                r = self.ok("load", stdin=FORMATS[fmt]([(img, ["hl:1"])]))
+                self.assertEqual(r.out, "Loaded image: hl:1\n")
+                self.assertEqual(self.inspect("hl:1")["RootFS"]["Layers"], img.diff_ids)
+                snaps = os.path.join(self.root, "snapshots")
+                tops = [n for n in os.listdir(snaps) if os.path.exists(os.path.join(snaps, n, "fs", "own.txt"))]
+                self.assertEqual(len(tops), 1)
+                with open(os.path.join(snaps, tops[0], "fs", "copy.txt"), "rb") as f:
+                    self.assertEqual(f.read(), b"hl layer 0\n" * 50)
+                assert_store_clean(self)
+                self.ok("rmi", "hl:1")
+
+    def test_tag_moved_from_another_image(self):
+        a, b = Image("old", layers=1), Image("new", layers=1)
+        self.ok("load", stdin=legacy_archive([(a, ["t:1", "keep:1"])]))
+        r = self.ok("load", "-q", stdin=docker25_archive([(b, ["t:1"])]))
+        self.assertEqual(r.out, f"The image t:1 already exists, renaming the old one with ID {a.id} "
+                                "to empty string\nLoaded image: t:1\n")
+        self.assertEqual(self.inspect("keep:1")["Id"], a.id)
+        r = self.ok("load", stdin=docker25_archive([(b, ["t:1"])]))  # the same again: no notice
+        self.assertEqual(r.out, "Loaded image: t:1\n")
+
+    def multi_platform_archive(self, img, platforms, present):
+        """An OCI archive whose index.json names an image index listing platforms; only the
+        manifest of `present` (and an attestation) is in the archive, as Docker 25+ saves them."""
+        blobs = img.blobs(False)
+        m = oci_manifest(img, blobs, False)
+        entries = [file_entry("oci-layout", b'{"imageLayoutVersion":"1.0.0"}')]
+        entries += [file_entry("blobs/sha256/" + sha(b), b) for b in blobs + [img.config, m]]
+        manifests = []
+        for p in platforms:
+            os_, arch = p.split("/")
+            data = m if p == present else json.dumps({"other": p}).encode()
+            manifests.append({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                              "digest": "sha256:" + sha(data), "size": len(data),
+                              "platform": {"os": os_, "architecture": arch}})
+        att = json.dumps({"attestation": 1}).encode()
+        entries.append(file_entry("blobs/sha256/" + sha(att), att))
+        manifests.append({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                          "digest": "sha256:" + sha(att), "size": len(att),
+                          "platform": {"os": "unknown", "architecture": "unknown"}})
+        index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                            "manifests": manifests}).encode()
+        entries.append(file_entry("blobs/sha256/" + sha(index), index))
+        top = json.dumps({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + sha(index),
+            "size": len(index), "annotations": {"io.containerd.image.name": "docker.io/library/mp:1"}}]})
+        return tar_bytes(entries + [file_entry("index.json", top.encode())]), "sha256:" + sha(m)
+
+    def test_multi_platform_index_in_archive(self):
+        img = Image("mp", layers=2)
+        data, mdigest = self.multi_platform_archive(img, ["linux/arm64", "linux/amd64"], "linux/amd64")
+        r = self.ok("load", stdin=data)
+        self.assertEqual(r.out, "Loaded image: mp:1\n")
+        self.assertEqual(self.inspect("mp:1")["Id"], img.id)
+        assert_store_clean(self)
+        self.ok("rmi", "mp:1")
+        r = self.fails("load", "--platform", "linux/arm64", stdin=data)
+        self.assertIn("the manifest for linux/arm64 is missing from the archive", r.err)
+        data, _ = self.multi_platform_archive(img, ["linux/arm64", "linux/s390x"], "linux/s390x")
+        r = self.fails("load", stdin=data)
+        self.assertIn("no matching manifest for linux/amd64 in the manifest list entries", r.err)
+        r = self.ok("load", "--platform", "linux/s390x", stdin=data)
+        self.assertEqual(r.out, "Loaded image: mp:1\n")
         self.assertEqual(self.images(), [img.id])
         assert_store_clean(self)
 

@@ -39,7 +39,7 @@ class RmiTest(BerthTest):
         self.import_busybox("a:1")
         r = self.berth("rmi", "nosuch", "a:1")
         self.assertEqual(r.code, 1)
-        self.assertEqual(r.err, "Error: No such image: nosuch\n")
+        self.assertEqual(r.err, "Error: No such image: nosuch:latest\n")
         self.assertIn("Untagged: a:1", r.out)
 
     def test_shared_layer_survives(self):

@@ -288,3 +288,13 @@ class SaveTest(BerthTest):
         r = subprocess.run(docker + ["image", "inspect", "-f", "{{.Id}}", "sgfoot/top:v1"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         self.assertEqual(r.stdout.decode().strip(), iid, r.stderr.decode())
+        # And back: the archive docker writes loads into berth with the same id.
+        back = os.path.join(self.tmp, "from-docker.tar")
+        r = subprocess.run(docker + ["save", "-o", back, "busybox:latest", "sgfoot/top:v1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        other = os.path.join(self.tmp, "other-root")
+        r = self.ok("load", "-i", back, root=other)
+        self.assertEqual(sorted(r.out.splitlines()),
+                         ["Loaded image: busybox:latest", "Loaded image: sgfoot/top:v1"])
+        self.assertEqual(self.ok("inspect", "-f", "{{.Id}}", "sgfoot/top:v1", root=other).out.strip(), iid)

@@ -5,12 +5,12 @@
 // v20.10 api/types (ImageInspect, RootFS, GraphDriverData, ImageMetadata),
 // api/types/container (Config, HealthConfig), and docker/cli v20.10's
 // imageContext, historyContext and searchContext.
-#include "cli/docker_types.h"
+#include "format/docker_types.h"
 
 #include <initializer_list>
 #include <vector>
 
-namespace berth::cli {
+namespace berth {
 namespace {
 
 const GoType* StrSlice() {
@@ -154,4 +154,4 @@ const GoType* HeaderType() {
   return t;
 }
 
-}  // namespace berth::cli
+}  // namespace berth

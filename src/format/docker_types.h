@@ -1,5 +1,7 @@
 // The Go types docker 20.10's CLI runs --format templates on, as GoType
-// schemas over berth's JSON documents (format/go_type.h). With them
+// schemas over berth's JSON documents (format/go_type.h). They live with
+// the template engine so that anything running docker's templates (the
+// commands, the fuzz target) sees the same values. With them
 // `{{.RootFS}}` prints `{layers [sha256:...] }` and `{{.Config.StopSignal}}`
 // an empty string, as docker does; the field lists follow docker's structs
 // in declaration order.
@@ -7,7 +9,7 @@
 
 #include "format/go_type.h"
 
-namespace berth::cli {
+namespace berth {
 
 // types.ImageInspect (with *container.Config, types.RootFS,
 // types.GraphDriverData, types.ImageMetadata), over image::InspectImage's
@@ -31,4 +33,4 @@ const GoType* SearchRowType();
 // row is rendered from; unknown columns print "<no value>".
 const GoType* HeaderType();
 
-}  // namespace berth::cli
+}  // namespace berth

@@ -5,11 +5,11 @@
 // -c 'HEALTHCHECK CMD true' -c 'VOLUME /v' -c 'ENTRYPOINT ["e"]'
 // -c 'ONBUILD RUN x' -c 'USER u' -c 'WORKDIR /w'`); every expected value
 // below is what `docker inspect -f` (client 20.10.24) printed for them.
-#include "cli/docker_types.h"
+#include "cli/output.h"
 
 #include <gtest/gtest.h>
 
-#include "cli/output.h"
+#include "format/docker_types.h"
 
 namespace berth::cli {
 namespace {
@@ -25,7 +25,7 @@ struct Case {
   const char* err;  // the error, when docker failed (exit 1)
 };
 
-TEST(DockerTypesTest, InspectTemplatesMatchDocker) {
+TEST(RenderInspectTest, TemplatesMatchDocker) {
   const Case cases[] = {
       {false, R"({{.RootFS}})", R"({layers [sha256:0b569056097b28dc116cb0fd91b8128e842e05d608897cf4ec752bfd243fc0ea] })", R"()"},
       {true, R"({{.RootFS}})", R"({layers [sha256:0b569056097b28dc116cb0fd91b8128e842e05d608897cf4ec752bfd243fc0ea] })", R"()"},
