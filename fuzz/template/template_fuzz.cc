@@ -1,6 +1,7 @@
 // libFuzzer target for the template engine (issue 9): parses the input as a
 // docker --format template and runs it against a real `docker image
-// inspect` document, in both of the executor's modes. Besides the
+// inspect` document, in the executor's modes: plain JSON with and without
+// missingkey=error, and typed as docker's Go struct. Besides the
 // sanitizers' findings it fails on what the engine promises: every error
 // is a "template: ..." message, output stays within the byte budget, and
 // no input runs longer than a second. ./dev fuzz builds and runs it; built
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "format/docker_types.h"
 #include "format/template.h"
 
 namespace {
@@ -77,6 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RunOnce(*t, options);
   options.missing_key_error = false;
   options.header_functions = size % 2 == 1;
+  RunOnce(*t, options);
+  // As docker's first pass: the document as the Go value types.ImageInspect.
+  options.type = berth::ImageInspectType();
   RunOnce(*t, options);
   return 0;
 }

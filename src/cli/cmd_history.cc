@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "format/docker_types.h"
 #include "format/units.h"
 #include "image/resolve.h"
 #include "image/views.h"
@@ -13,6 +14,9 @@ namespace {
 
 constexpr const char* kDefault =
     "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+// docker's default with -H=false: the CREATED AT column.
+constexpr const char* kNonHuman =
+    "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
 
 std::string Rfc3339Seconds(int64_t ns) { return FormatUtc(ns, "%Y-%m-%dT%H:%M:%SZ"); }
 
@@ -54,8 +58,9 @@ int CmdHistory(Context& ctx, const std::vector<std::string>& args) {
   }
   Json headers{{"Comment", "COMMENT"}, {"CreatedAt", "CREATED AT"}, {"CreatedBy", "CREATED BY"},
                {"CreatedSince", "CREATED"}, {"ID", "IMAGE"}, {"Size", "SIZE"}};
-  auto out = RenderRows(*quiet ? "{{.ID}}" : *format, kDefault, rows, headers);
-  if (!out.ok()) return TemplateFail(out.error());
+  auto out = RenderRows(*quiet ? "{{.ID}}" : *format, *human ? kDefault : kNonHuman, rows, headers,
+                        {.row = HistoryRowType(), .header = HeaderType()});
+  if (!out.ok()) return RowsFail(out.error());
   Print(*out);
   return 0;
 }

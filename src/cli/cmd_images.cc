@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "format/docker_types.h"
 #include "format/units.h"
 #include "image/list.h"
 
@@ -58,7 +59,7 @@ Json Headers() {
   return Json{{"Containers", "CONTAINERS"}, {"CreatedAt", "CREATED AT"}, {"CreatedSince", "CREATED"},
               {"Digest", "DIGEST"},         {"ID", "IMAGE ID"},          {"Repository", "REPOSITORY"},
               {"SharedSize", "SHARED SIZE"}, {"Size", "SIZE"},           {"Tag", "TAG"},
-              {"UniqueSize", "UNIQUE SIZE"}, {"VirtualSize", "VIRTUAL SIZE"}};
+              {"UniqueSize", "UNIQUE SIZE"}, {"VirtualSize", "SIZE"}};
 }
 
 }  // namespace
@@ -87,19 +88,23 @@ int CmdImages(Context& ctx, const std::vector<std::string>& args) {
   std::vector<Json> rows;
   for (const auto& s : *images) {
     std::string id = *no_trunc ? s.id.str() : s.id.Short();
+    // docker's imageContext: Size with 3 significant digits, VirtualSize
+    // with units.HumanSize's 4 ("1.98MB" and "1.982MB").
     std::string size = HumanSize(static_cast<double>(s.size));
+    std::string virtual_size = HumanSizeWithPrecision(static_cast<double>(s.size), 4);
     std::string created_at = GoTimeString(s.created), since = TimeAgo(s.created, now);
     for (const auto& k : RowsOf(s, *digests || (format->find("{{.Digest}}") != std::string::npos))) {
       rows.push_back(Json{{"Containers", "N/A"}, {"CreatedAt", created_at},
                           {"CreatedSince", since}, {"Digest", k.digest},
                           {"ID", id}, {"Repository", k.repo}, {"SharedSize", "N/A"},
                           {"Size", size}, {"Tag", k.tag}, {"UniqueSize", "N/A"},
-                          {"VirtualSize", size}});
+                          {"VirtualSize", virtual_size}});
     }
   }
   std::string fmt = *quiet ? "{{.ID}}" : *format;
-  auto out = RenderRows(fmt, *digests ? kDigests : kDefault, rows, Headers());
-  if (!out.ok()) return TemplateFail(out.error());
+  auto out = RenderRows(fmt, *digests ? kDigests : kDefault, rows, Headers(),
+                        {.row = ImageRowType(), .header = HeaderType()});
+  if (!out.ok()) return RowsFail(out.error());
   Print(*out);
   return 0;
 }

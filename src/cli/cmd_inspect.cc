@@ -1,10 +1,14 @@
 // `berth inspect` and `berth image inspect`: Docker's JSON, or a template
-// over it. Unknown names print `[]`/what was found and fail with exit 1.
+// over it, run as docker's client runs it (typed first, raw JSON second).
+// Unknown names print `[]`/what was found and fail with exit 1.
 #include <cstdio>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "format/docker_types.h"
+#include "format/template.h"
 #include "image/resolve.h"
 #include "image/views.h"
 
@@ -34,30 +38,43 @@ int Inspect(Context& ctx, const std::vector<std::string>& args, bool images_only
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
 
+  const char* not_found = images_only || (type && *type == "image") ? "No such image: " : "No such object: ";
   std::vector<Json> found;
-  std::vector<std::string> errors;
+  std::vector<std::string> errors;  // whole stderr lines, in argument order
+  std::optional<Template> tmpl;
+  if (!format->empty()) {
+    // docker parses the template as given: no "\t" expansion, no table.
+    auto t = Template::Parse(*format == "json" ? "{{json .}}" : *format);
+    if (!t.ok()) return TemplateFail(MakeError(Code::kInvalidArgument, "template parsing error: " + t.error().message));
+    tmpl = std::move(*t);
+  }
+  std::string out;
   for (const auto& name : fs.args()) {
     auto id = image::ResolveImage(**store, name);
     Result<Json> j = id.ok() ? image::InspectImage(**store, *id) : Result<Json>(id.error());
-    if (j.ok()) {
+    if (!j.ok()) {
+      errors.push_back("Error: " + (j.error().code == Code::kNotFound ? not_found + name : j.error().message));
+    } else if (!tmpl) {
       found.push_back(std::move(*j));
-    } else if (j.error().code == Code::kNotFound) {
-      errors.push_back(std::string(images_only ? "No such image: " : "No such object: ") + name);
     } else {
-      errors.push_back(j.error().message);
+      auto text = RenderInspect(*tmpl, *j, ImageInspectType());
+      if (text.ok()) {
+        out += *text + "\n";
+      } else {
+        errors.push_back(text.error().message);
+      }
     }
   }
-  if (format->empty()) {
+  if (!tmpl) {
     Json arr = Json::array();
     for (auto& f : found) arr.push_back(std::move(f));
-    Print(DumpJson(arr, 4) + "\n");  // Go's escaping of <, >, &, as docker prints
-  } else {
-    auto out = RenderEach(*format, found);
-    if (!out.ok()) return TemplateFail(out.error());
-    Print(*out);
+    out = DumpJson(arr, 4) + "\n";  // Go's escaping of <, >, &, as docker prints
+  } else if (out.empty()) {
+    out = "\n";  // docker's inspector flushes an empty line when nothing was printed
   }
+  Print(out);
   std::fflush(stdout);
-  for (const auto& e : errors) std::fprintf(stderr, "Error: %s\n", e.c_str());
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
   return errors.empty() ? 0 : 1;
 }
 

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/output.h"
+#include "format/docker_types.h"
 #include "reference/reference.h"
 #include "registry/search.h"
 
@@ -110,8 +111,8 @@ int CmdSearch(Context& ctx, const std::vector<std::string>& args) {
   }
   Json headers{{"Name", "NAME"}, {"Description", "DESCRIPTION"}, {"StarCount", "STARS"},
                {"IsOfficial", "OFFICIAL"}, {"IsAutomated", "AUTOMATED"}};
-  auto out = RenderRows(*format, kDefault, rows, headers);
-  if (!out.ok()) return TemplateFail(out.error());
+  auto out = RenderRows(*format, kDefault, rows, headers, {.row = SearchRowType(), .header = HeaderType()});
+  if (!out.ok()) return RowsFail(out.error());
   Print(*out);
   return 0;
 }

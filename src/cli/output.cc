@@ -25,26 +25,57 @@ Result<Template> ParseTemplate(const std::string& text) {
 }  // namespace
 
 Result<std::string> RenderRows(const std::string& format, const std::string& default_format,
-                               const std::vector<Json>& rows, const Json& headers) {
+                               const std::vector<Json>& rows, const Json& headers,
+                               const RowTypes& types) {
   std::string f = format.empty() || format == "table" ? default_format : format;
   if (f == "json") f = kJsonFormat;
   std::string out;
   bool table = IsTableFormat(f);
   std::string body = ExpandEscapes(table ? StripTablePrefix(f) : f);
   Template t = TRY(ParseTemplate(body));
+  ExecuteOptions row_opts{.type = types.row};
+  ExecuteOptions header_opts{.header_functions = true, .type = types.header};
+  if (types.row) {
+    row_opts.missing_key_error = false;
+    header_opts.missing_key_error = false;
+  }
+  auto run = [&](const Json& data, const ExecuteOptions& opts) -> Result<std::string> {
+    auto r = t.Execute(data, opts);
+    if (!r.ok() && types.row) return MakeError(r.error().code, std::string(kParsePrefix) + r.error().message);
+    return r;
+  };
   if (!table) {
-    for (const auto& r : rows) out += TRY(t.Execute(r)) + "\n";
+    for (const auto& r : rows) out += TRY(run(r, row_opts)) + "\n";
     return out;
   }
+  // docker renders the rows first and the header after them, so a row's
+  // error wins over the header's.
+  std::vector<std::string> lines;
+  for (const auto& r : rows) lines.push_back(TRY(run(r, row_opts)) + "\n");
   TabWriter tw(10, 1, 3, ' ', 0);
-  tw.Write(TRY(t.Execute(headers)) + "\n");
-  for (const auto& r : rows) tw.Write(TRY(t.Execute(r)) + "\n");
+  tw.Write(TRY(run(headers, header_opts)) + "\n");
+  for (const auto& l : lines) tw.Write(l);
   return tw.Flush();
+}
+
+Result<std::string> RenderInspect(const Template& t, const Json& doc, const GoType* type) {
+  auto typed = t.Execute(doc, {.missing_key_error = false, .type = type});
+  if (typed.ok()) return typed;
+  auto raw = t.Execute(doc, {.missing_key_error = true});
+  if (raw.ok()) return raw;
+  return MakeError(raw.error().code, std::string(kParsePrefix) + raw.error().message);
+}
+
+int RowsFail(const Error& e) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n", e.message.c_str());
+  return 1;
 }
 
 Result<std::string> RenderEach(const std::string& format, const std::vector<Json>& values) {
   std::string out;
-  Template t = TRY(ParseTemplate(ExpandEscapes(format == "json" ? kJsonFormat : format)));
+  // As docker's inspect and version: the text as given, no "\t" expansion.
+  Template t = TRY(ParseTemplate(format == "json" ? kJsonFormat : format));
   for (const auto& v : values) out += TRY(t.Execute(v)) + "\n";
   return out;
 }

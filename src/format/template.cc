@@ -15,6 +15,7 @@
 #include "format/template_funcs.h"
 #include "format/template_lex.h"
 #include "format/template_parse.h"
+#include "format/template_typed.h"
 #include "format/template_value.h"
 
 namespace berth {
@@ -82,7 +83,11 @@ class Exec {
       case NodeType::kAction: {
         Value v = EvalPipeline(dot, *n.pipe);
         if (n.pipe->decl.empty()) {
-          if (!v.valid() || v.json().is_null()) {
+          if (v.typed()) {
+            std::string text;
+            tmpl::AppendPrintable(v, text);
+            Emit(n, text);
+          } else if (!v.valid() || v.json().is_null()) {
             Emit(n, "<no value>");
           } else if (v.json().is_string()) {
             Emit(n, v.json().get_ref<const std::string&>());
@@ -194,6 +199,20 @@ class Exec {
                     ": executing " + tmpl::GoQuote(name_) + " at <" + context + ">: " + msg};
   }
 
+  // The node Go's executor last stood at after evaluating pipe (its
+  // s.node), which names errors raised after the evaluation: the last
+  // argument of the last command, looking into parentheses.
+  static const Node& LastEvaluated(const Node& pipe) {
+    if (pipe.kids.empty() || pipe.kids.back()->kids.empty()) return pipe;
+    const Node& last = *pipe.kids.back()->kids.back();
+    if (last.type == NodeType::kPipe) return LastEvaluated(last);
+    if (last.type == NodeType::kChain && !last.kids.empty()) {
+      const Node& operand = *last.kids[0];
+      return operand.type == NodeType::kPipe ? LastEvaluated(operand) : operand;
+    }
+    return last;
+  }
+
   Flow WalkRange(const Value& dot, const Node& n) {
     size_t outer = vars.size();
     Value v = EvalPipeline(dot, *n.pipe);
@@ -213,7 +232,14 @@ class Exec {
       return f;
     };
     bool any = false;
-    if (v.valid() && v.json().is_array()) {
+    if (v.typed()) {
+      tmpl::RangeItems r = tmpl::TypedRange(v);
+      if (!r.error.empty()) Fail(LastEvaluated(*n.pipe), r.error);
+      for (const auto& [index, elem] : r.items) {
+        any = true;
+        if (one(index, elem) == Flow::kBreak) break;
+      }
+    } else if (v.valid() && v.json().is_array()) {
       const Json& j = v.json();
       for (size_t i = 0; i < j.size(); i++) {
         any = true;
@@ -229,7 +255,7 @@ class Exec {
         if (one(Value::Own(k), v.Child(*j.find(k))) == Flow::kBreak) break;
       }
     } else if (v.valid() && !v.json().is_null()) {
-      Fail(*n.pipe, "range can't iterate over " + tmpl::FormatV(v.json()));
+      Fail(LastEvaluated(*n.pipe), "range can't iterate over " + tmpl::FormatV(v.json()));
     }
     if (!any && n.else_list) {
       Flow f = Walk(dot, *n.else_list);
@@ -264,7 +290,8 @@ class Exec {
       value = EvalCommand(dot, *cmd, have ? &value : nullptr);
       have = true;
       // Go unwraps interface values here; a JSON null becomes "no value".
-      if (value.valid() && value.json().is_null()) value = Value();
+      if (value.valid() && !value.typed() && value.json().is_null()) value = Value();
+      if (value.boxed()) value = value.Unboxed();
     }
     for (const auto& d : pipe.decl) {
       if (pipe.is_assign) {
@@ -338,6 +365,11 @@ class Exec {
       if (options_.missing_key_error) Fail(at, "nil data; no entry for key " + tmpl::GoQuote(name));
       return Value();
     }
+    if (receiver.typed()) {
+      tmpl::Lookup r = tmpl::TypedField(receiver, name, has_args, options_.missing_key_error);
+      if (!r.error.empty()) Fail(at, r.error);
+      return r.value;
+    }
     const Json& j = receiver.json();
     if (j.is_null()) Fail(at, "nil pointer evaluating interface {}." + name);
     if (j.is_object()) {
@@ -347,7 +379,8 @@ class Exec {
       if (options_.missing_key_error) Fail(at, "map has no entry for key " + tmpl::GoQuote(name));
       return Value();
     }
-    Fail(at, "can't evaluate field " + name + " in type " + tmpl::TypeName(j));
+    Fail(at, "can't evaluate field " + name + " in type " +
+                 (receiver.boxed() ? "interface {}" : tmpl::TypeName(j)));
   }
 
   Value EvalArg(const Value& dot, const Node& n) {
@@ -512,7 +545,7 @@ Result<Template> Template::Parse(std::string_view text) {
 Status Template::Run(const nlohmann::ordered_json& data, const ExecuteOptions& options,
                      const TemplateSink* sink, std::string* out) const {
   Exec exec(text_, *tree_, options, sink);
-  Value dot = data.is_null() ? Value() : Value::Borrow(data);
+  Value dot = data.is_null() && !options.type ? Value() : Value::Borrow(data, options.type);
   exec.vars.emplace_back("$", dot);
   try {
     if (const Node* root = tree_->Find("")) exec.Walk(dot, *root);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "format/go_type.h"
 
 namespace berth {
 
@@ -38,6 +39,12 @@ struct ExecuteOptions {
   // hundred steps.
   size_t max_steps = 10'000'000;
   size_t max_bytes = 64u << 20;
+  // The Go type the data stands for (format/go_type.h), or nullptr for
+  // plain JSON (what json.Unmarshal into interface {} gives). With a type,
+  // values print, compare and marshal as that Go value does: a struct as
+  // "{a b}", a time as "2026-11-29 09:05:40 +0000 UTC", an absent field as
+  // its zero value.
+  const GoType* type = nullptr;
 };
 
 // Receives template output as it is produced. An error stops the execution
@@ -63,7 +70,9 @@ using TemplateSink = std::function<Status(std::string_view)>;
 // Values print as Go's fmt prints them: strings raw, integral numbers as
 // integers, bools true/false, arrays "[a b]", objects "map[k:v]" (sorted
 // keys), null and missing values "<no value>" (but "<nil>" inside print
-// functions and composites).
+// functions and composites). With ExecuteOptions::type the data is a Go
+// value of that type instead: structs print "{a b}", times as Go's
+// time.Time, absent fields as zero values (template_typed.h).
 class Template {
  public:
   // Parses text. Errors: kInvalidArgument with Go's message, e.g.

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "format/template_escape.h"
+#include "format/template_typed.h"
 
 namespace berth::tmpl {
 namespace {
@@ -43,11 +44,6 @@ Error CallError(std::string msg) { return MakeError(Code::kInternal, std::move(m
 Error TooLarge(size_t max_bytes) {
   return CallError("result too large: more than the " + std::to_string(max_bytes) +
                    " bytes left under the template output limit");
-}
-
-const Json& AsJson(const Value& v) {
-  static const Json kNull;
-  return v.valid() ? v.json() : kNull;
 }
 
 Result<std::string> StringArg(const Value& v) {
@@ -230,9 +226,15 @@ std::string EvalArgs(const std::vector<Value>& args) {
 
 Result<Value> Index(const std::vector<Value>& args) {
   Value item = args[0];
-  if (!item.valid() || item.json().is_null()) return CallError("index of untyped nil");
+  if (!item.valid() || (!item.typed() && item.json().is_null())) return CallError("index of untyped nil");
   for (size_t i = 1; i < args.size(); i++) {
     const Value& key = args[i];
+    if (item.typed()) {
+      Lookup r = TypedIndex(item, key);
+      if (!r.error.empty()) return CallError(r.error);
+      item = r.value;
+      continue;
+    }
     if (!item.valid() || item.json().is_null()) return CallError("index of nil pointer");
     const Json& j = item.json();
     if (j.is_array() || j.is_string()) {
@@ -291,7 +293,7 @@ std::vector<std::string> GoSplit(const std::string& s, const std::string& sep) {
 
 std::vector<Json> JsonArgs(const std::vector<Value>& args, size_t from) {
   std::vector<Json> out;
-  for (size_t i = from; i < args.size(); i++) out.push_back(AsJson(args[i]));
+  for (size_t i = from; i < args.size(); i++) out.push_back(PrintfArg(args[i]));
   return out;
 }
 
@@ -356,10 +358,16 @@ Result<Value> CallFunction(std::string_view name, const std::vector<Value>& args
   }
 
   if (name == "not") return Value::Own(!IsTrue(args[0]));
+  if (name == "len" && args[0].typed()) {
+    Lookup r = TypedLen(args[0]);
+    if (!r.error.empty()) return CallError(r.error);
+    return r.value;
+  }
   if (name == "len") {
-    // A JSON null stands for a nil list or map (length 0); nil itself has no type.
+    // A JSON null is a nil interface {}: Go's len refuses it (typed nil
+    // maps and lists have length 0, above).
     if (!args[0].valid()) return CallError("reflect: call of reflect.Value.Type on zero Value");
-    if (args[0].json().is_null()) return Value::Own(0);
+    if (args[0].json().is_null()) return CallError("len of nil pointer");
     const Json& j = args[0].json();
     if (j.is_string()) return Value::Own(static_cast<int64_t>(j.get_ref<const std::string&>().size()));
     if (j.is_array() || j.is_object()) return Value::Own(static_cast<int64_t>(j.size()));
@@ -370,8 +378,8 @@ Result<Value> CallFunction(std::string_view name, const std::vector<Value>& args
   if (name == "print" || name == "println" || name == "html" || name == "js" || name == "urlquery") {
     if (StringBytes(args) > max_bytes) return TooLarge(max_bytes);
   }
-  if (name == "print") return Value::Own(Sprint(JsonArgs(args, 0)));
-  if (name == "println") return Value::Own(Sprintln(JsonArgs(args, 0)));
+  if (name == "print") return Value::Own(SprintValues(args));
+  if (name == "println") return Value::Own(SprintlnValues(args));
   if (name == "html") return Value::Own(HtmlEscape(EvalArgs(args)));
   if (name == "js") return Value::Own(JsEscape(EvalArgs(args)));
   if (name == "urlquery") return Value::Own(UrlQueryEscape(EvalArgs(args)));
@@ -393,7 +401,7 @@ Result<Value> CallFunction(std::string_view name, const std::vector<Value>& args
     return Value::Own(!lt && !TRY(Eq(args)));
   }
   if (name == "ge") return Value::Own(!TRY(Lt(args[0], args[1])));
-  if (name == "json") return Value::Own(EncodeJson(AsJson(args[0])));
+  if (name == "json") return Value::Own(EncodeTyped(args[0]));
   if (name == "join") {
     auto list = TRY(StringListArg(args[0]));
     std::string sep = TRY(StringArg(args[1]));

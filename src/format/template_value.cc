@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "format/template_lex.h"
+#include "format/template_typed.h"
 
 namespace berth::tmpl {
 namespace {
@@ -397,6 +398,7 @@ std::string FormatOne(const Spec& sp, const Json& j) {
 
 bool IsTrue(const Value& v) {
   if (!v.valid()) return false;
+  if (v.typed()) return IsTrueTyped(v);
   const Json& j = v.json();
   switch (j.type()) {
     case Json::value_t::boolean:

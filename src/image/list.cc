@@ -27,23 +27,41 @@ struct Filters {
   std::optional<int64_t> before, since, until;
 };
 
+// In the daemon's order: unknown names first, then dangling, then the
+// rest, so the error for a set of filters is the one docker gives.
 Result<Filters> ParseFilters(store::Store& store, const std::vector<std::string>& raw) {
   Filters f;
   int64_t now = NowNanos();
+  std::vector<std::pair<std::string, std::string>> items;
   for (const auto& item : raw) {
     auto kv = Cut(item, '=');
     if (!kv) return MakeError(Code::kInvalidArgument, "bad format of filter (expected name=value)");
-    const auto& [key, value] = *kv;
-    if (key == "dangling") {
-      std::string v = ToLower(value);
-      if (v == "true" || v == "1") {
-        f.dangling = true;
-      } else if (v == "false" || v == "0") {
-        f.dangling = false;
-      } else {
-        return InvalidFilter("dangling=" + value);
-      }
-    } else if (key == "reference") {
+    items.push_back(*kv);
+  }
+  static const std::string_view kNames[] = {"dangling", "reference", "label", "before", "since", "until"};
+  for (const auto& [key, value] : items) {
+    if (std::find(std::begin(kNames), std::end(kNames), key) == std::end(kNames)) return InvalidFilter(key);
+  }
+  // dangling: "true" wins over "false"; anything else alone is an error
+  // listing every value Go-style ("dangling=[maybe]").
+  std::vector<std::string> dangling;
+  for (const auto& [key, value] : items) {
+    if (key == "dangling") dangling.push_back(value);
+  }
+  if (!dangling.empty()) {
+    auto has = [&](const char* v) { return std::find(dangling.begin(), dangling.end(), v) != dangling.end(); };
+    if (has("true")) {
+      f.dangling = true;
+    } else if (has("false")) {
+      f.dangling = false;
+    } else {
+      std::string values;
+      for (const auto& v : dangling) values += (values.empty() ? "" : " ") + v;
+      return InvalidFilter("dangling=[" + values + "]");
+    }
+  }
+  for (const auto& [key, value] : items) {
+    if (key == "reference") {
       f.references.push_back(value);
     } else if (key == "label") {
       if (auto lv = Cut(value, '=')) {
@@ -57,8 +75,6 @@ Result<Filters> ParseFilters(store::Store& store, const std::vector<std::string>
       (key == "before" ? f.before : f.since) = img ? img->created : 0;
     } else if (key == "until") {
       f.until = TRY(ParseTimeFilter(value, now));
-    } else {
-      return InvalidFilter(key);
     }
   }
   return f;

@@ -31,6 +31,11 @@ std::vector<std::string> FamiliarNames(const std::vector<std::string>& names) {
   return out;
 }
 
+// Docker's overlay2 view of the image's top layer, so scripts written for
+// overlay2 keep working: Name "overlay2"; UpperDir the top layer's files,
+// LowerDir the layers below it, nearest first, ':'-separated (only when
+// there are any); MergedDir and WorkDir beside UpperDir, as overlay2 names
+// them (nothing is mounted there for an image, as with docker).
 Result<Json> GraphDriver(store::Store& store, const store::ImageRecord& rec) {
   Json data = Json::object();
   if (!rec.layers.empty()) {
@@ -40,9 +45,13 @@ Result<Json> GraphDriver(store::Store& store, const store::ImageRecord& rec) {
       for (size_t i = 1; i < dirs.size(); i++) lower += (i > 1 ? ":" : "") + dirs[i];
       data["LowerDir"] = lower;
     }
-    data["UpperDir"] = dirs.front();
+    const std::string& upper = dirs.front();  // <root>/snapshots/<n>/fs
+    std::string snapshot = upper.substr(0, upper.rfind('/'));
+    data["MergedDir"] = snapshot + "/merged";
+    data["UpperDir"] = upper;
+    data["WorkDir"] = snapshot + "/work";
   }
-  return Json{{"Data", data}, {"Name", "overlay"}};
+  return Json{{"Data", data}, {"Name", "overlay2"}};
 }
 
 }  // namespace

@@ -147,6 +147,11 @@ class SearchTest(berthtest.BerthTest):
             out = self.ok("search", "-f", "is-automated=true", "--format", "{{.Name}}:{{.StarCount}}",
                           "busybox", env=env).out
             self.assertEqual(out, "someone/busybox:3\n")
+            # a listing's unknown field, named as docker/cli's searchContext names it
+            r = self.berth("search", "--format", "{{.Nope}}", "busybox", env=env)
+            self.assertEqual((r.code, r.err), (1, "template parsing error: template: :1:2: executing "
+                                                  "\"\" at <.Nope>: can't evaluate field Nope in type "
+                                                  "*registry.searchContext\n"))
             self.assertEqual(hub.requests[0]["query"].get("q"), ["busybox"], hub.requests[0])
             r = self.fails("search", "--limit", "101", "busybox", env=env)
             self.assertIn("outside the range of [1, 100]", r.err)
