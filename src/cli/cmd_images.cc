@@ -69,7 +69,7 @@ int CmdImages(Context& ctx, const std::vector<std::string>& args) {
   fs.SetAliases({"berth image ls", "berth image list", "berth images"});
   bool* all = fs.Bool("all", 'a', false, "Show all images (default hides intermediate images)");
   bool* digests = fs.Bool("digests", 0, false, "Show digests");
-  auto* filters = fs.StringArray("filter", 'f', "Filter output based on conditions provided", "filter");
+  auto* filters = fs.Filter("filter", 'f', "Filter output based on conditions provided");
   std::string* format = fs.String("format", 0, "", "Pretty-print images using a Go template");
   bool* no_trunc = fs.Bool("no-trunc", 0, false, "Don't truncate output");
   bool* quiet = fs.Bool("quiet", 'q', false, "Only show image IDs");

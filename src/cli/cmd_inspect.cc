@@ -53,7 +53,15 @@ int Inspect(Context& ctx, const std::vector<std::string>& args, bool images_only
     auto id = image::ResolveImage(**store, name);
     Result<Json> j = id.ok() ? image::InspectImage(**store, *id) : Result<Json>(id.error());
     if (!j.ok()) {
-      errors.push_back("Error: " + (j.error().code == Code::kNotFound ? not_found + name : j.error().message));
+      // A name that is no reference at all ("BB:1") names no object either;
+      // docker's image inspect passes the daemon's wording on.
+      const std::string& why = j.error().message;
+      bool bad_ref = why.starts_with("invalid reference format");
+      if (bad_ref && (images_only || (type && *type == "image"))) {
+        errors.push_back("Error: no such image: " + name + ": " + why);
+      } else {
+        errors.push_back("Error: " + (j.error().code == Code::kNotFound || bad_ref ? not_found + name : why));
+      }
     } else if (!tmpl) {
       found.push_back(std::move(*j));
     } else {

@@ -47,7 +47,7 @@ int CmdRmi(Context& ctx, const std::vector<std::string>& args) {
 int CmdPrune(Context& ctx, const std::vector<std::string>& args) {
   FlagSet fs(ctx.command_path(), "prune [OPTIONS]", "Remove unused images");
   bool* all = fs.Bool("all", 'a', false, "Remove all unused images, not just dangling ones");
-  auto* filters = fs.StringArray("filter", 0, "Provide filter values (e.g. 'until=<timestamp>')", "filter");
+  auto* filters = fs.Filter("filter", 0, "Provide filter values (e.g. 'until=<timestamp>')");
   bool* force = fs.Bool("force", 'f', false, "Do not prompt for confirmation");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;

@@ -73,7 +73,7 @@ int ListTags(Context& ctx, const std::string& name) {
 
 int CmdSearch(Context& ctx, const std::vector<std::string>& args) {
   FlagSet fs(ctx.command_path(), "search [OPTIONS] TERM", "Search Docker Hub for images");
-  auto* filters = fs.StringArray("filter", 'f', "Filter output based on conditions provided", "filter");
+  auto* filters = fs.Filter("filter", 'f', "Filter output based on conditions provided");
   std::string* format = fs.String("format", 0, "", "Pretty-print search using a Go template");
   int64_t* limit = fs.Int("limit", 0, 25, "Max number of search results");
   bool* no_trunc = fs.Bool("no-trunc", 0, false, "Don't truncate output");

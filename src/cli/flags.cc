@@ -63,6 +63,12 @@ std::vector<std::string>* FlagSet::StringArray(const std::string& name, char sho
   return &Add(std::move(f))->list;
 }
 
+std::vector<std::string>* FlagSet::Filter(const std::string& name, char shorthand, const std::string& usage) {
+  Flag f = NewFlag(name, shorthand, FlagType::kStringArray, usage, "filter");
+  f.name_value = true;
+  return &Add(std::move(f))->list;
+}
+
 int64_t* FlagSet::Int(const std::string& name, char shorthand, int64_t def,
                       const std::string& usage) {
   Flag f = NewFlag(name, shorthand, FlagType::kInt, usage, "int");
@@ -120,7 +126,12 @@ Status FlagSet::Set(Flag& f, const std::string& value, const std::string& displa
       }
       break;
     case FlagType::kString: f.s = value; break;
-    case FlagType::kStringArray: f.list.push_back(value); break;
+    case FlagType::kStringArray:
+      if (f.name_value && value.find('=') == std::string::npos) {
+        return invalid("bad format of filter (expected name=value)");
+      }
+      f.list.push_back(value);
+      break;
     case FlagType::kInt: {
       auto v = ParseInt(value);
       if (!v) return invalid("strconv.ParseInt: parsing " + Quote(value) + ": invalid syntax");

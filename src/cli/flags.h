@@ -23,6 +23,7 @@ struct Flag {
   std::string value_name;  // shown in help: "string", "list", "int", or custom
   std::string default_text;  // shown as (default ...) in help when non-empty
   bool hidden = false;
+  bool name_value = false;  // each value must be NAME=VALUE (docker's filter flags)
 
   // Current values (set from defaults, then from the command line).
   bool b = false;
@@ -43,6 +44,9 @@ class FlagSet {
   std::vector<std::string>* StringArray(const std::string& name, char shorthand,
                                         const std::string& usage,
                                         const std::string& value_name = "list");
+  // A repeatable --filter NAME=VALUE flag; a value without '=' is a usage
+  // error, as docker's FilterOpt makes it.
+  std::vector<std::string>* Filter(const std::string& name, char shorthand, const std::string& usage);
   int64_t* Int(const std::string& name, char shorthand, int64_t def, const std::string& usage);
   void Hide(const std::string& name);
   void SetAliases(std::vector<std::string> aliases) { aliases_ = std::move(aliases); }

@@ -25,6 +25,25 @@ class NamesTest(BerthTest):
             with self.subTest(args=args):
                 self.assertEqual(self.fails(*args).err, f"Error: No such image: {name}\n")
 
+    def test_a_name_that_is_no_reference(self):
+        self.import_busybox("bb:1")
+        r = self.berth("inspect", "BB:1")
+        self.assertEqual((r.code, r.out, r.err), (1, "[]\n", "Error: No such object: BB:1\n"))
+        bad = ("Error: no such image: BB:1: invalid reference format: repository name must be "
+               "lowercase\n")
+        for args in (("image", "inspect", "BB:1"), ("inspect", "--type", "image", "BB:1")):
+            r = self.berth(*args)
+            self.assertEqual((r.code, r.out, r.err), (1, "[]\n", bad))
+
+    def test_filter_without_equals_is_a_usage_error(self):
+        for cmd in (("images",), ("image", "prune", "-f")):
+            with self.subTest(cmd=cmd):
+                r = self.fails(*cmd, "--filter", "label", code=125)
+                self.assertEqual(r.err.splitlines()[0], 'invalid argument "label" for "-f, --filter" flag: '
+                                 'bad format of filter (expected name=value)' if cmd == ("images",) else
+                                 'invalid argument "label" for "--filter" flag: '
+                                 'bad format of filter (expected name=value)')
+
     def test_bad_reference_pattern(self):
         # Docker meets the pattern only when some image has a name to match.
         self.assertEqual(self.ok("images", "-q", "-f", "reference=[").out, "")
