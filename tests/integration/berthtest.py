@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
 import unittest
 
 BERTH = os.environ.get("BERTH") or os.path.join(
@@ -152,6 +153,42 @@ class BerthTest(unittest.TestCase):
 import hashlib
 import sqlite3
 import stat
+
+
+def private_dockerd(test):
+    """Starts a dockerd of the test's own (data root, exec root and socket in a
+    temp dir; stopped and removed at cleanup) and returns the argv prefix of a
+    client talking to it, or skips the test with the reason it cannot."""
+    if not shutil.which("dockerd") or not shutil.which("docker"):
+        test.skipTest("dockerd or docker is not installed")
+    if os.geteuid() != 0:
+        test.skipTest("a private dockerd needs root")
+    d = tempfile.mkdtemp(prefix="bd-", dir="/tmp")  # short: unix socket paths
+    test.addCleanup(shutil.rmtree, d, ignore_errors=True)
+    sock = "unix://" + d + "/sock"
+    log = open(os.path.join(d, "log"), "wb")
+    test.addCleanup(log.close)
+    daemon = subprocess.Popen(
+        ["dockerd", "--data-root", d + "/root", "--exec-root", d + "/exec", "-H", sock,
+         "--iptables=false", "--bridge=none", "--pidfile", d + "/pid"],
+        stdout=log, stderr=log)
+
+    def stop():
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+    test.addCleanup(stop)
+    docker = ["docker", "-H", sock]
+    deadline = time.time() + 60
+    while subprocess.run(docker + ["version"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL).returncode != 0:
+        if daemon.poll() is not None or time.time() > deadline:
+            test.skipTest("the private dockerd did not start (see its log)")
+        time.sleep(0.5)
+    return docker
 
 
 def entry_state(path):

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from berthtest import BerthTest, busybox_rootfs, tar_dir
+from berthtest import BerthTest, busybox_rootfs, private_dockerd, tar_dir
 
 RICH_CHANGES = ["EXPOSE 80", "LABEL a=b", "ENV X=1", 'CMD ["sh"]', "VOLUME /v",
                 'ENTRYPOINT ["e"]', "ONBUILD RUN x", "USER u", "WORKDIR /w"]
@@ -185,6 +185,29 @@ class FidelityValuesTest(BerthTest):
                 r = self.berth(*argv)
                 self.assertEqual((normalize(r.out, ids), normalize(r.err, ids), r.code),
                                  (out, err, code))
+
+
+class FidelityLiveDockerTest(BerthTest):
+    """Where docker is installed: the same cases against a private dockerd of
+    this test's own, live, on the same input (the stored table is the check
+    where it is not, e.g. in CI)."""
+
+    def test_cases_match_live_docker(self):
+        if not os.path.exists("/usr/bin/docker"):
+            self.skipTest("the docker 20.10 client (/usr/bin/docker, package docker.io) is not installed")
+        docker = ["/usr/bin/docker"] + private_dockerd(self)[1:]
+        run = lambda *a: subprocess.run(docker + list(a), capture_output=True, text=True)
+        tar = make_tar(self.tmp)
+        changes = [a for c in RICH_CHANGES for a in ("-c", c)]
+        dids = {"PLAIN": run("import", tar, "plain").stdout.strip(),
+                "RICH": run("import", *changes, tar, "rich").stdout.strip()}
+        bids = {"PLAIN": self.ok("import", tar, "plain").out.strip(),
+                "RICH": self.ok("import", *changes, tar, "rich").out.strip()}
+        for argv, _, _, _ in CASES:
+            with self.subTest(argv=argv):
+                d, b = run(*argv), self.berth(*argv)
+                self.assertEqual((normalize(b.out, bids), normalize(b.err, bids), b.code),
+                                 (normalize(d.stdout, dids), normalize(d.stderr, dids), d.returncode))
 
 
 class GraphDriverTest(BerthTest):

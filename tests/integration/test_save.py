@@ -12,7 +12,7 @@ import tarfile
 import tempfile
 import time
 
-from berthtest import BERTH, BerthTest
+from berthtest import private_dockerd, BERTH, BerthTest
 
 
 def members(path_or_bytes):
@@ -250,36 +250,8 @@ class SaveTest(BerthTest):
         self.assertIn("top:v1", r.stdout.decode())
 
     def test_docker_load(self):
-        if not peer("dockerd") or not peer("docker"):
-            self.skipTest("dockerd or docker is not installed")
-        if os.geteuid() != 0:
-            self.skipTest("a private dockerd needs root")
         iid, out = self.saved(("busybox:latest", "sgfoot/top:v1"), "zstd")
-        d = tempfile.mkdtemp(prefix="bd-", dir="/tmp")  # short: unix socket paths
-        self.addCleanup(shutil.rmtree, d, ignore_errors=True)
-        sock = "unix://" + d + "/sock"
-        log = open(os.path.join(d, "log"), "wb")
-        self.addCleanup(log.close)
-        daemon = subprocess.Popen(
-            ["dockerd", "--data-root", d + "/root", "--exec-root", d + "/exec", "-H", sock,
-             "--iptables=false", "--bridge=none", "--pidfile", d + "/pid"],
-            stdout=log, stderr=log)
-
-        def stop():
-            daemon.terminate()
-            try:
-                daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
-                daemon.wait()
-        self.addCleanup(stop)
-        docker = ["docker", "-H", sock]
-        deadline = time.time() + 60
-        while subprocess.run(docker + ["version"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL).returncode != 0:
-            if daemon.poll() is not None or time.time() > deadline:
-                self.skipTest("the private dockerd did not start (see its log)")
-            time.sleep(0.5)
+        docker = private_dockerd(self)
         r = subprocess.run(docker + ["load", "-i", out], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=300)
         self.assertEqual(r.returncode, 0, r.stderr.decode())
