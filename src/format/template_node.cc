@@ -10,9 +10,21 @@ void AppendFields(std::string& out, const std::vector<std::string>& ident, size_
   for (size_t i = from; i < ident.size(); i++) out += "." + ident[i];
 }
 
+// How deep String() is in the current thread's recursion.
+thread_local int string_depth = 0;
+constexpr int kMaxStringDepth = 100;
+
 }  // namespace
 
 std::string Node::String() const {
+  if (string_depth >= kMaxStringDepth) return "...";
+  ++string_depth;
+  std::string out = StringOfThis();
+  --string_depth;
+  return out;
+}
+
+std::string Node::StringOfThis() const {
   std::string out;
   switch (type) {
     case NodeType::kText:

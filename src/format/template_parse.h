@@ -54,7 +54,12 @@ struct Node {
   std::unique_ptr<Node> else_list;
 
   // Go's Node.String(), used as error context: ".A.B", "index . \"x\"".
+  // Nodes nested more than 100 deep print as "..." (the recursion must not
+  // exhaust the stack on a template nested a thousand levels).
   std::string String() const;
+
+ private:
+  std::string StringOfThis() const;  // String() one level down
 };
 
 // A parsed template text: the templates it defines by name ({{define}} and
