@@ -8,6 +8,7 @@
 #include "dockerfile/lex.h"
 
 #include "dockerfile/utf8.h"
+#include "base/utf8.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -50,7 +51,7 @@ class Words {
     }
   }
   void AddRawChar(int32_t c) {
-    AppendRune(word_, static_cast<char32_t>(c));
+    AppendUtf8(word_, static_cast<char32_t>(c));
     in_word_ = true;
   }
   void AddString(std::string_view s) {
@@ -116,11 +117,11 @@ class Scanner {
       } else {
         words.AddChar(ch);
       }
-      AppendRune(result, static_cast<char32_t>(ch));
+      AppendUtf8(result, static_cast<char32_t>(ch));
     }
     if (stop != kEof) {
       std::string want;
-      AppendRune(want, static_cast<char32_t>(stop));
+      AppendUtf8(want, static_cast<char32_t>(stop));
       return Fail("unexpected end of statement while looking for matching " + want);
     }
     return Processed{std::move(result), words.Take()};
@@ -146,7 +147,7 @@ class Scanner {
       int32_t ch = Next();
       if (ch == kEof) return Fail("unexpected end of statement while looking for matching single-quote");
       if (ch == '\'') return out;
-      AppendRune(out, static_cast<char32_t>(ch));
+      AppendUtf8(out, static_cast<char32_t>(ch));
     }
   }
 
@@ -172,7 +173,7 @@ class Scanner {
         if (next == kEof) continue;  // dropped; the loop then reports the open quote
         if (next == '"' || next == '$' || next == Escape()) ch = Next();
       }
-      AppendRune(out, static_cast<char32_t>(ch));
+      AppendUtf8(out, static_cast<char32_t>(ch));
     }
   }
 
@@ -237,7 +238,7 @@ class Scanner {
         return v;
       default: {
         std::string m;
-        if (modifier != kEof) AppendRune(m, static_cast<char32_t>(modifier));
+        if (modifier != kEof) AppendUtf8(m, static_cast<char32_t>(modifier));
         return Fail("unsupported modifier (" + m + ") in substitution");
       }
     }
@@ -249,12 +250,12 @@ class Scanner {
     while (Peek() != kEof) {
       int32_t ch = Peek();
       if (name.empty() && IsDigit(ch)) {
-        while (IsDigit(Peek())) AppendRune(name, static_cast<char32_t>(Next()));
+        while (IsDigit(Peek())) AppendUtf8(name, static_cast<char32_t>(Next()));
         return name;
       }
       if (name.empty() && IsSpecialParam(ch)) return std::string(1, static_cast<char>(Next()));
       if (!IsLetter(ch) && !IsDigit(ch) && ch != '_') break;
-      AppendRune(name, static_cast<char32_t>(Next()));
+      AppendUtf8(name, static_cast<char32_t>(Next()));
     }
     return name;
   }
@@ -323,7 +324,7 @@ std::string GoQuote(std::string_view s) {
       std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(r));
       out += buf;
     } else {
-      AppendRune(out, r);
+      AppendUtf8(out, r);
     }
   }
   out += '"';

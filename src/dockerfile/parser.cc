@@ -15,6 +15,7 @@
 #include "base/strings.h"
 #include "dockerfile/lex.h"
 #include "dockerfile/utf8.h"
+#include "base/utf8.h"
 
 namespace berth::dockerfile {
 
@@ -120,7 +121,7 @@ std::vector<std::string> ParseWords(std::string_view rest, char escape) {
         pos += 1;
         width = DecodeRune(rest, pos).second;
       }
-      AppendRune(word, DecodeRune(rest, pos).first);  // an invalid byte becomes U+FFFD, as in Go
+      AppendUtf8(word, DecodeRune(rest, pos).first);  // an invalid byte becomes U+FFFD, as in Go
       continue;
     }
     // kQuote
@@ -134,7 +135,7 @@ std::vector<std::string> ParseWords(std::string_view rest, char escape) {
       pos += 1;
       width = DecodeRune(rest, pos).second;
     }
-    AppendRune(word, DecodeRune(rest, pos).first);
+    AppendUtf8(word, DecodeRune(rest, pos).first);
   }
   return words;
 }

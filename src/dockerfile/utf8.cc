@@ -2,6 +2,7 @@
 // script, and any Unicode space separates words. Byte-wise scanning would
 // read "$A€" as one (unset) name where Docker reads $A then "€".
 #include "dockerfile/utf8.h"
+#include "base/utf8.h"
 
 #include <locale.h>
 #include <wctype.h>
@@ -23,24 +24,6 @@ std::pair<char32_t, size_t> DecodeRune(std::string_view s, size_t pos) {
     return {kRuneError, 1};
   }
   return {r, n};
-}
-
-void AppendRune(std::string& out, char32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
 }
 
 bool IsGoSpace(char32_t r) {
@@ -84,7 +67,7 @@ std::string MapRunes(std::string_view s, bool upper) {
     } else if (loc != static_cast<locale_t>(0) && r != kRuneError) {
       r = static_cast<char32_t>(upper ? towupper_l(static_cast<wint_t>(r), loc) : towlower_l(static_cast<wint_t>(r), loc));
     }
-    AppendRune(out, r);
+    AppendUtf8(out, r);
   }
   return out;
 }

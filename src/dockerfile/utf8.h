@@ -14,9 +14,6 @@ constexpr char32_t kRuneError = 0xFFFD;
 // (kRuneError, 1), as Go decodes it. pos must be < s.size().
 std::pair<char32_t, size_t> DecodeRune(std::string_view s, size_t pos);
 
-// Appends r encoded as UTF-8.
-void AppendRune(std::string& out, char32_t r);
-
 // Go's unicode.IsSpace: ASCII blanks, U+0085, U+00A0 and the Z spaces.
 bool IsGoSpace(char32_t r);
 

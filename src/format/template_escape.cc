@@ -2,6 +2,7 @@
 // for byte as Go writes them, since docker templates can call them and
 // scripts compare the output.
 #include "format/template_escape.h"
+#include "base/utf8.h"
 
 #include <cstdint>
 
@@ -9,24 +10,6 @@ namespace berth::tmpl {
 namespace {
 
 constexpr char kUpperHex[] = "0123456789ABCDEF";
-
-void AppendRune(std::string& out, uint32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xc0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xe0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  }
-}
 
 }  // namespace
 
@@ -230,7 +213,7 @@ std::string MapRunes(std::string_view s, uint32_t (*f)(uint32_t)) {
     if (r == 0xfffd && size == 1 && static_cast<unsigned char>(s[i]) >= 0x80) {
       out += s[i];  // an invalid byte stays as it is
     } else {
-      AppendRune(out, f(r));
+      AppendUtf8(out, f(r));
     }
     i += size;
   }

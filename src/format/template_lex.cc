@@ -3,6 +3,7 @@
 // U+0023 '#'") and the handling of trim markers match docker. Go's literal
 // syntax (strconv quoting and integers) lives here too.
 #include "format/template_lex.h"
+#include "base/utf8.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -337,24 +338,6 @@ class Lexer {
 }  // namespace
 
 std::vector<Token> Lex(std::string_view input) { return Lexer(input).Run(); }
-
-void AppendUtf8(std::string& out, uint32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xc0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xe0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  }
-}
 
 bool UnquoteChar(std::string_view s, size_t& i, char quote, std::string& out) {
   char c = s[i++];

@@ -60,9 +60,6 @@ std::vector<Token> Lex(std::string_view input);
 // (cut to 10 runes with "..." when longer).
 std::string TokenString(const Token& t);
 
-// Appends rune r UTF-8 encoded.
-void AppendUtf8(std::string& out, uint32_t r);
-
 // strconv.UnquoteChar: decodes one (possibly escaped) character of a literal
 // quoted with quote at s[i] into out, advancing i. False on bad syntax.
 bool UnquoteChar(std::string_view s, size_t& i, char quote, std::string& out);

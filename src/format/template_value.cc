@@ -10,6 +10,7 @@
 
 #include "format/template_lex.h"
 #include "format/template_typed.h"
+#include "base/utf8.h"
 
 namespace berth::tmpl {
 namespace {
@@ -267,19 +268,7 @@ std::string FormatInt(const Spec& sp, int64_t v, const Json& j) {
       std::string s;
       Json str = std::string(1, static_cast<char>(v));
       if (v >= 0x80 && v <= 0x10ffff) {
-        // UTF-8 encode.
-        uint32_t r = static_cast<uint32_t>(v);
-        if (r < 0x800) {
-          s += static_cast<char>(0xc0 | (r >> 6));
-        } else if (r < 0x10000) {
-          s += static_cast<char>(0xe0 | (r >> 12));
-          s += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-        } else {
-          s += static_cast<char>(0xf0 | (r >> 18));
-          s += static_cast<char>(0x80 | ((r >> 12) & 0x3f));
-          s += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-        }
-        s += static_cast<char>(0x80 | (r & 0x3f));
+        AppendUtf8(s, static_cast<char32_t>(v));
       } else {
         s = str.get<std::string>();
       }
