@@ -497,15 +497,6 @@ std::string Sprint(const std::vector<Json>& args) {
   return out;
 }
 
-std::string Sprintln(const std::vector<Json>& args) {
-  std::string out;
-  for (size_t i = 0; i < args.size(); i++) {
-    if (i > 0) out += ' ';
-    AppendV(args[i], out);
-  }
-  return out + "\n";
-}
-
 // Scalars inside j (an array or object counts its elements' scalars).
 size_t CountLeaves(const Json& j) {
   if (!j.is_array() && !j.is_object()) return 1;

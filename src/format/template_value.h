@@ -94,7 +94,6 @@ std::string EncodeJson(const Json& j);
 // early once its output passes max_bytes: a result longer than max_bytes
 // means "too large" (its content is then unspecified).
 std::string Sprint(const std::vector<Json>& args);
-std::string Sprintln(const std::vector<Json>& args);
 std::string Sprintf(std::string_view format, const std::vector<Json>& args,
                     size_t max_bytes = SIZE_MAX);
 
