@@ -314,7 +314,7 @@ TEST_F(JsonLogTest, TailOfAHugeLogReadsOnlyItsEnd) {
 TEST_F(JsonLogTest, FollowReadsAppendsUntilStopped) {
   Put(kR1);
   std::atomic<bool> running = true;
-  std::thread writer([&] {
+  auto write = [&] {
     auto w = Open();
     for (int i = 0; i < 20; i++) {
       ASSERT_TRUE(W(*w, i % 2 ? kErr : kOut, "line" + std::to_string(i) + "\n", NowNanos()).ok());
@@ -325,7 +325,10 @@ TEST_F(JsonLogTest, FollowReadsAppendsUntilStopped) {
     Append(kR3.substr(25));
     ASSERT_TRUE(W(*w, kOut, "bye", NowNanos()).ok());
     ASSERT_TRUE(w->Flush(NowNanos()).ok());
-    running = false;
+  };
+  std::thread writer([&] {
+    write();
+    running = false;  // also after a failed ASSERT, so the reader ends
   });
   Collect c = Read(path_, {.follow = true, .still_running = [&] { return running.load(); },
                            .poll_ms = 20});
@@ -342,7 +345,9 @@ TEST_F(JsonLogTest, FollowWithTailZeroAndUntil) {
   Put(kR1 + kR2);
   std::atomic<int> asked = 0;
   std::thread writer([&] {
-    while (asked < 2) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    for (int i = 0; asked < 2 && i < 5000; i++) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     Append(kR3);
     Append(R"({"log":"late\n","stream":"stdout","time":"2026-11-29T12:00:09Z"})" "\n");
   });
