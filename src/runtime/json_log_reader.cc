@@ -48,7 +48,9 @@ class JsonCursor {
   explicit JsonCursor(std::string_view s) : s_(s) {}
 
   void SkipSpace() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r' || s_[i_] == '\n')) i_++;
+    while (i_ < s_.size() && std::string_view(" \t\r\n").find(s_[i_]) != std::string_view::npos) {
+      i_++;
+    }
   }
   bool Eat(char c) {
     SkipSpace();
@@ -188,7 +190,9 @@ bool ParseTime(std::string_view s, Record& r) {
   char z = s.back();
   if (z != 'Z' && z != 'z') {
     std::string_view off = s.substr(s.size() - 6);
-    int secs = ((off[1] - '0') * 10 + (off[2] - '0')) * 3600 + ((off[4] - '0') * 10 + (off[5] - '0')) * 60;
+    int hours = (off[1] - '0') * 10 + (off[2] - '0');
+    int minutes = (off[4] - '0') * 10 + (off[5] - '0');
+    int secs = hours * 3600 + minutes * 60;
     r.offset_s = off[0] == '-' ? -secs : secs;
   }
   return true;

@@ -82,7 +82,8 @@ TEST(DockerJsonString, EscapesAsDockersJsonFileDriver) {
     AppendDockerJsonString(out, s);
     return out;
   };
-  EXPECT_EQ(q("<a href=\"x\">&amp;</a>"), R"("\u003ca href=\"x\"\u003e\u0026amp;\u003c/a\u003e")");
+  EXPECT_EQ(q("<a href=\"x\">&amp;</a>"),
+            R"("\u003ca href=\"x\"\u003e\u0026amp;\u003c/a\u003e")");
   EXPECT_EQ(q("\t\r\n\\\x01\x1b\x7f"), "\"\\u0009\\r\\n\\\\\\u0001\\u001b\x7f\"");
   // Go's utf8.DecodeRune: each byte of an invalid sequence is one U+FFFD.
   EXPECT_EQ(q("\xff\xfe|\xe2\x82|\xed\xa0\x80|\xc0\x80|\xf4\x90\x80\x80"),
@@ -113,7 +114,8 @@ TEST_F(JsonLogTest, WriterMatchesDockerByteForByte) {
   EXPECT_EQ(w->pending(kOut), 5u);
   ASSERT_TRUE(W(*w, kOut, "part2\n", t[1]).ok());
   ASSERT_TRUE(W(*w, kOut, "\n", t[2]).ok());
-  ASSERT_TRUE(W(*w, kOut, "<a href=\"x\">&amp;</a> tab\there cr\rbs\\ q\" ctl\001\033\177\n", t[3]).ok());
+  ASSERT_TRUE(
+      W(*w, kOut, "<a href=\"x\">&amp;</a> tab\there cr\rbs\\ q\" ctl\001\033\177\n", t[3]).ok());
   ASSERT_TRUE(W(*w, kOut,
                 "bad:\377\376|trunc:\342\202|sur:\355\240\200|over:\300\200|ok:\303\251\360\237\230"
                 "\200|ls:\342\200\250ps:\342\200\251|fffd:\357\277\275\n",
