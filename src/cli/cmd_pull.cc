@@ -20,9 +20,10 @@ namespace berth::cli {
 
 namespace {
 
-int PullOne(Context& ctx, const Reference& ref, image::PullOptions opts, bool quiet, bool all_tags_mode) {
-  std::fflush(stdout);  // the display writes to the fd directly
-  std::unique_ptr<Progress> display = NewProgress(STDOUT_FILENO, quiet);
+int PullOne(Context& ctx, const Reference& ref, image::PullOptions opts, bool quiet, bool all_tags_mode,
+            FILE* out = stdout) {
+  std::fflush(out);  // the display writes to the fd directly
+  std::unique_ptr<Progress> display = NewProgress(::fileno(out), quiet);
   opts.progress = TransferCallbacks(*display);
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
@@ -34,18 +35,32 @@ int PullOne(Context& ctx, const Reference& ref, image::PullOptions opts, bool qu
     return status;
   }
   if (!quiet) {
-    std::printf("Digest: %s\n", res->digest.str().c_str());
+    std::fprintf(out, "Digest: %s\n", res->digest.str().c_str());
     if (!all_tags_mode) {
-      std::printf("Status: %s for %s\n", res->updated ? "Downloaded newer image" : "Image is up to date",
-                  ref.FamiliarString().c_str());
+      std::fprintf(out, "Status: %s for %s\n", res->updated ? "Downloaded newer image" : "Image is up to date",
+                   ref.FamiliarString().c_str());
     }
   }
-  if (!all_tags_mode) std::printf("%s\n", ref.String().c_str());
+  if (!all_tags_mode && out == stdout) std::fprintf(out, "%s\n", ref.String().c_str());
   ctx.CollectGarbage(false);
   return 0;
 }
 
 }  // namespace
+
+int PullForRun(Context& ctx, const Reference& ref, const std::string& platform) {
+  image::PullOptions opts;
+  if (!platform.empty()) {
+    auto p = ParsePlatform(platform);
+    if (!p.ok()) return Fail(p.error());
+    opts.platform = NormalizePlatform(*p);
+  }
+  auto config = ctx.RegistryConfig();
+  if (!config.ok()) return Fail(config.error());
+  opts.config = *config;
+  opts.client = ctx.ClientOptions();
+  return PullOne(ctx, ref, opts, false, false, stderr);
+}
 
 int CmdPull(Context& ctx, const std::vector<std::string>& args) {
   FlagSet fs(ctx.command_path(), "pull [OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry");

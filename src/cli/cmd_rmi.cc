@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "container/state.h"
 #include "cli/flags.h"
 #include "cli/output.h"
 #include "format/units.h"
@@ -27,7 +28,13 @@ int CmdRmi(Context& ctx, const std::vector<std::string>& args) {
   int status = 0;
   bool deleted_any = false;
   for (const auto& name : fs.args()) {
-    auto items = image::RemoveImage(**store, name, {.force = *force, .prune = !*no_prune});
+    std::string root = (*store)->root();
+    auto running = [root](const std::string& id) {
+      auto s = container::CurrentState(container::ContainerDir::Of(root, id), id);
+      return s.ok() && s->Running();
+    };
+    auto items = image::RemoveImage(**store, name,
+                                    {.force = *force, .prune = !*no_prune, .is_running = running});
     if (!items.ok()) {
       Fail(items.error());
       status = 1;

@@ -5,6 +5,7 @@
 #include <span>
 
 #include "cli/context.h"
+#include "reference/reference.h"
 
 namespace berth::cli {
 
@@ -25,6 +26,21 @@ int CmdSave(Context& ctx, const std::vector<std::string>& args);
 int CmdSystem(Context& ctx, const std::vector<std::string>& args);
 int CmdTag(Context& ctx, const std::vector<std::string>& args);
 int CmdVersion(Context& ctx, const std::vector<std::string>& args);
+
+int CmdRun(Context& ctx, const std::vector<std::string>& args);
+int CmdCreate(Context& ctx, const std::vector<std::string>& args);
+int CmdStart(Context& ctx, const std::vector<std::string>& args);
+int CmdStop(Context& ctx, const std::vector<std::string>& args);
+int CmdKill(Context& ctx, const std::vector<std::string>& args);
+int CmdRestart(Context& ctx, const std::vector<std::string>& args);
+int CmdWait(Context& ctx, const std::vector<std::string>& args);
+int CmdRm(Context& ctx, const std::vector<std::string>& args);
+int CmdPs(Context& ctx, const std::vector<std::string>& args);
+int CmdLogs(Context& ctx, const std::vector<std::string>& args);
+
+// Pulls ref for `run`/`create` (progress and status on stderr, as docker's
+// run prints them); returns 0 or the failure's exit status.
+int PullForRun(Context& ctx, const Reference& ref, const std::string& platform);
 
 // Top-level commands in help order.
 std::span<const CommandInfo> TopLevelCommands();

@@ -14,25 +14,52 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/version.h"
+#include "container/monitor.h"
 
 namespace berth::cli {
 namespace {
 
 const CommandInfo kTop[] = {
+    {"create", "Create a new container", CmdCreate},
     {"history", "Show the history of an image", CmdHistory},
     {"images", "List images", CmdImages},
     {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
     {"inspect", "Return low-level information on objects", CmdInspect},
+    {"kill", "Kill one or more running containers", CmdKill},
     {"load", "Load an image from a tar archive or STDIN", CmdLoad},
     {"login", "Log in to a registry", CmdLogin},
     {"logout", "Log out from a registry", CmdLogout},
+    {"logs", "Fetch the logs of a container", CmdLogs},
+    {"ps", "List containers", CmdPs},
     {"pull", "Download an image from a registry", CmdPull},
     {"push", "Upload an image to a registry", CmdPush},
+    {"restart", "Restart one or more containers", CmdRestart},
+    {"rm", "Remove one or more containers", CmdRm},
     {"rmi", "Remove one or more images", CmdRmi},
+    {"run", "Run a command in a new container", CmdRun},
     {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
     {"search", "Search Docker Hub for images", CmdSearch},
+    {"start", "Start one or more stopped containers", CmdStart},
+    {"stop", "Stop one or more running containers", CmdStop},
     {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
     {"version", "Show the berth version information", CmdVersion},
+    {"wait", "Block until one or more containers stop, then print their exit codes", CmdWait},
+};
+
+const CommandInfo kContainer[] = {
+    {"create", "Create a new container", CmdCreate},
+    {"kill", "Kill one or more running containers", CmdKill},
+    {"logs", "Fetch the logs of a container", CmdLogs},
+    {"ls", "List containers", CmdPs},
+    {"list", "List containers", CmdPs},
+    {"ps", "List containers", CmdPs},
+    {"restart", "Restart one or more containers", CmdRestart},
+    {"rm", "Remove one or more containers", CmdRm},
+    {"remove", "Remove one or more containers", CmdRm},
+    {"run", "Run a command in a new container", CmdRun},
+    {"start", "Start one or more stopped containers", CmdStart},
+    {"stop", "Stop one or more running containers", CmdStop},
+    {"wait", "Block until one or more containers stop, then print their exit codes", CmdWait},
 };
 
 const CommandInfo kImage[] = {
@@ -68,29 +95,32 @@ std::string CommandList(std::span<const CommandInfo> cmds, bool skip_aliases) {
   return out;
 }
 
-int PrintManagementHelp(const char* summary, std::span<const CommandInfo> cmds, FILE* out) {
-  std::fprintf(out, "\nUsage:  berth image COMMAND\n\n%s\n\nCommands:\n%s\n"
-                    "Run 'berth image COMMAND --help' for more information on a command.\n",
-               summary, CommandList(cmds, true).c_str());
+int PrintManagementHelp(const std::string& group, const char* summary,
+                        std::span<const CommandInfo> cmds, FILE* out) {
+  std::fprintf(out, "\nUsage:  berth %s COMMAND\n\n%s\n\nCommands:\n%s\n"
+                    "Run 'berth %s COMMAND --help' for more information on a command.\n",
+               group.c_str(), summary, CommandList(cmds, true).c_str(), group.c_str());
   return 0;
 }
 
-int RunImage(Context& ctx, const std::vector<std::string>& args) {
+// `berth image ...`, `berth container ...`: a management command's subcommands.
+int RunManagement(Context& ctx, const std::string& group, const char* summary,
+                  std::span<const CommandInfo> cmds, const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    return PrintManagementHelp("Manage images", ImageCommands(), stdout);
+    return PrintManagementHelp(group, summary, cmds, stdout);
   }
-  for (const auto& c : ImageCommands()) {
+  for (const auto& c : cmds) {
     if (args[0] == c.name) {
-      ctx.set_command_path(std::string("berth image ") + c.name);
+      ctx.set_command_path("berth " + group + " " + c.name);
       return c.fn(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
     }
   }
   if (args[0][0] == '-') {
-    std::fprintf(stderr, "unknown flag: %s\nSee 'berth image --help'.\n", args[0].c_str());
+    std::fprintf(stderr, "unknown flag: %s\nSee 'berth %s --help'.\n", args[0].c_str(), group.c_str());
     return 125;
   }
-  std::fprintf(stderr, "berth: 'image %s' is not a berth command.\nSee 'berth image --help'\n",
-               args[0].c_str());
+  std::fprintf(stderr, "berth: '%s %s' is not a berth command.\nSee 'berth %s --help'\n",
+               group.c_str(), args[0].c_str(), group.c_str());
   return 1;
 }
 
@@ -131,7 +161,7 @@ int Run(int argc, char** argv) {
   const auto& rest = fs.args();
   if (fs.help() || rest.empty()) {
     std::string help = fs.Help();
-    help += "\nManagement Commands:\n  image       Manage images\n  system      Manage berth\n\nCommands:\n" +
+    help += "\nManagement Commands:\n  container   Manage containers\n  image       Manage images\n  system      Manage berth\n\nCommands:\n" +
             CommandList(TopLevelCommands(), true) +
             "\nRun 'berth COMMAND --help' for more information on a command.\n";
     std::fputs(help.c_str(), rest.empty() && !fs.help() ? stderr : stdout);
@@ -146,7 +176,13 @@ int Run(int argc, char** argv) {
                             .debug = *debug, .config_file = *config_file,
                             .registry_mirrors = *mirrors, .insecure_registries = *insecure});
   std::vector<std::string> cmd_args(rest.begin() + 1, rest.end());
-  if (rest[0] == "image") return RunImage(ctx, cmd_args);
+  if (rest[0] == "image") return RunManagement(ctx, "image", "Manage images", ImageCommands(), cmd_args);
+  if (rest[0] == "container") {
+    return RunManagement(ctx, "container", "Manage containers", kContainer, cmd_args);
+  }
+  if (rest[0] == container::kMonitorCommand && cmd_args.size() == 1) {
+    return container::MonitorMain(*root, cmd_args[0]);
+  }
   if (rest[0] == "system") return CmdSystem(ctx, cmd_args);
   for (const auto& c : TopLevelCommands()) {
     if (rest[0] == c.name) {

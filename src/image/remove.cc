@@ -70,15 +70,33 @@ Result<bool> HasChildren(store::Store& store, const Digest& id) {
   return false;
 }
 
+// The ids of the containers made from image id, oldest row first.
+Result<std::vector<std::string>> ContainersUsing(store::Store& store, const Digest& id) {
+  std::vector<std::string> out;
+  for (const auto& c : TRY(store.metadata().ListContainers())) {
+    if (c.image_id == id) out.push_back(c.id);
+  }
+  return out;
+}
+
 // Deletes the image row and reports the layers nobody else uses.
 // Then, like Docker, prunes an untagged parent quietly.
-Status DeleteImage(store::Store& store, const Digest& id, bool force, bool prune, bool quiet,
-                   std::vector<DeleteItem>& out) {
+Status DeleteImage(store::Store& store, const Digest& id, const RemoveOptions& o, bool prune,
+                   bool quiet, std::vector<DeleteItem>& out) {
   auto& md = store.metadata();
+  bool force = o.force;
   if (TRY(HasChildren(store, id))) {
     if (quiet) return Ok();
     return MakeError(Code::kConflict, "conflict: unable to delete " + id.Short() +
                                           " (cannot be forced) - image has dependent child images");
+  }
+  auto users = TRY(ContainersUsing(store, id));
+  for (const std::string& c : users) {
+    if (!o.is_running || !o.is_running(c)) continue;
+    if (quiet) return Ok();
+    return MakeError(Code::kConflict, "conflict: unable to delete " + id.Short() +
+                                          " (cannot be forced) - image is being used by running container " +
+                                          c.substr(0, 12));
   }
   Names names = TRY(NamesOf(store, id));
   if (names.size() > 0 && !force) {
@@ -86,6 +104,16 @@ Status DeleteImage(store::Store& store, const Digest& id, bool force, bool prune
     return MakeError(Code::kConflict,
                      "conflict: unable to delete " + id.Short() +
                          " (must be forced) - image is referenced in multiple repositories");
+  }
+  if (!users.empty()) {
+    if (!force && !quiet) {
+      return MakeError(Code::kConflict, "conflict: unable to delete " + id.Short() +
+                                            " (must be forced) - image is being used by stopped container " +
+                                            users.front().substr(0, 12));
+    }
+    for (const auto& t : names.tags) TRY(Untag(store, t.name, false, out));
+    for (const auto& d : names.digests) TRY(Untag(store, d.name, true, out));
+    return Ok();  // kept while a container needs it
   }
   auto rec = TRY(md.GetImage(id));
   if (!rec) return MakeError(Code::kNotFound, "No such image: " + id.str());
@@ -103,7 +131,9 @@ Status DeleteImage(store::Store& store, const Digest& id, bool force, bool prune
   if (!prune || rec->parent.empty()) return Ok();
   auto parent = Digest::Parse(rec->parent);
   if (!parent.ok() || !TRY(md.GetImage(*parent))) return Ok();
-  return DeleteImage(store, *parent, false, true, true, out);
+  RemoveOptions quiet_opts = o;
+  quiet_opts.force = false;
+  return DeleteImage(store, *parent, quiet_opts, true, true, out);
 }
 
 Result<std::vector<DeleteItem>> RemoveInTransaction(store::Store& store, std::string_view name,
@@ -114,6 +144,15 @@ Result<std::vector<DeleteItem>> RemoveInTransaction(store::Store& store, std::st
   if (!IsIdPrefix(id, name)) {
     // A name was given: untag it; delete the image only when no names remain.
     Reference ref = WithDefaultTag(TRY(ParseNormalizedNamed(name)));
+    if (!o.force && IsSingleReference(names)) {
+      auto users = TRY(ContainersUsing(store, id));
+      if (!users.empty()) {
+        return MakeError(Code::kConflict, "conflict: unable to remove repository reference \"" +
+                                              std::string(name) + "\" (must force) - container " +
+                                              users.front().substr(0, 12) +
+                                              " is using its referenced image " + id.Short());
+      }
+    }
     bool by_digest = ref.HasDigest();
     std::string key = by_digest ? ref.Name() + "@" + ref.digest.str() : TagKey(ref);
     TRY(Untag(store, key, by_digest, out));
@@ -129,15 +168,24 @@ Result<std::vector<DeleteItem>> RemoveInTransaction(store::Store& store, std::st
       }
     }
     if (TRY(NamesOf(store, id)).size() > 0) return out;
-    TRY(DeleteImage(store, id, o.force, o.prune, true, out));
+    TRY(DeleteImage(store, id, o, o.prune, true, out));
     return out;
   }
-  // An id was given.
+  // An id was given. Docker checks the conflicts before untagging.
   if (IsSingleReference(names)) {
+    for (const std::string& c : TRY(ContainersUsing(store, id))) {
+      bool running = o.is_running && o.is_running(c);
+      if (!running && o.force) continue;
+      return MakeError(Code::kConflict,
+                       "conflict: unable to delete " + id.Short() +
+                           (running ? " (cannot be forced) - image is being used by running container "
+                                    : " (must be forced) - image is being used by stopped container ") +
+                           c.substr(0, 12));
+    }
     for (const auto& t : names.tags) TRY(Untag(store, t.name, false, out));
     for (const auto& d : names.digests) TRY(Untag(store, d.name, true, out));
   }
-  TRY(DeleteImage(store, id, o.force, o.prune, false, out));
+  TRY(DeleteImage(store, id, o, o.prune, false, out));
   return out;
 }
 

@@ -2,6 +2,7 @@
 // for when a name, an id, or -f decides what goes.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct DeleteItem {
 struct RemoveOptions {
   bool force = false;  // -f: remove an id referenced by several repositories
   bool prune = true;   // false with --no-prune: keep untagged parents
+  // Whether the container with this id is running (its image cannot be
+  // deleted even with force); unset: every container counts as stopped.
+  std::function<bool(const std::string& container_id)> is_running = nullptr;
 };
 
 // Removes what `name` refers to, as Docker's ImageDelete does: a tag or digest
@@ -26,7 +30,15 @@ struct RemoveOptions {
 // an id deletes the image with all its names when they are one repository's
 // (else Conflict "unable to delete <id> (must be forced) - image is referenced
 // in multiple repositories" unless force). Children block deletion (Conflict,
-// cannot be forced). The metadata changes of one call are one transaction;
+// cannot be forced). An image a container uses is never deleted: without
+// force its last name cannot be removed ("conflict: unable to remove
+// repository reference ... (must force) - container X is using its
+// referenced image Y") nor its id ("... (cannot be forced) - image is being
+// used by running container X", "(must be forced) - ... stopped container
+// X"); with force its names go and the image stays while a container needs
+// it (Docker deletes it under a stopped container; berth keeps it, so that
+// the container can still be committed, saved or pushed with its layers).
+// The metadata changes of one call are one transaction;
 // layers no other image uses are reported and their space freed by GC.
 Result<std::vector<DeleteItem>> RemoveImage(store::Store& store, std::string_view name,
                                             const RemoveOptions& options);

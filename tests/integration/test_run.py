@@ -1,0 +1,192 @@
+"""Containers: run, ps, logs, stop, kill, wait, rm, and rmi of an image in use.
+
+Each test imports a busybox image it builds itself and runs it with the real
+runc; the seed's container flows are scripted here."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+import berthtest
+from berthtest import BerthTest, BERTH
+
+APPLETS = ["sh", "echo", "cat", "sleep", "touch", "id", "pwd", "hostname", "ls", "env", "true",
+           "false", "grep", "wc", "head", "mkdir", "rm", "printf", "test", "readlink", "stat"]
+
+
+def runc_missing():
+    for d in ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"):
+        if os.access(os.path.join(d, "runc"), os.X_OK):
+            return None
+    return "runc is not installed"
+
+
+@unittest.skipIf(os.geteuid() != 0, "containers need root")
+@unittest.skipIf(runc_missing(), "runc is not installed (./dev installs it)")
+class RunTest(BerthTest):
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self.remove_all)
+        rootfs = berthtest.busybox_rootfs(os.path.join(self.tmp, "rootfs"))
+        for a in APPLETS:
+            link = os.path.join(rootfs, "bin", a)
+            if not os.path.lexists(link):
+                os.symlink("busybox", link)
+        with open(os.path.join(rootfs, "etc", "passwd"), "w") as f:
+            f.write("root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n"
+                    "huge:x:2147483648:0::/:/bin/sh\n")
+        with open(os.path.join(rootfs, "etc", "group"), "w") as f:
+            f.write("root:x:0:\nalice:x:1000:\n")
+        with open(os.path.join(rootfs, "etc", "motd"), "w") as f:
+            f.write("original\n")
+        tar = berthtest.tar_dir(rootfs, os.path.join(self.tmp, "bb.tar"))
+        self.iid = self.ok("import", tar, "bb:1").out.strip()
+
+    def remove_all(self):
+        ids = self.berth("ps", "-aq").out.split()
+        if ids:
+            self.berth("rm", "-f", *ids)
+
+    def wait_for(self, pred, what, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if pred():
+                return
+            time.sleep(0.05)
+        self.fail("timed out waiting for " + what)
+
+    def test_foreground_output_and_exit_status(self):
+        r = self.berth("run", "--rm", "bb:1", "sh", "-c", "echo out; echo err >&2; exit 3")
+        self.assertEqual((r.code, r.out, r.err), (3, "out\n", "err\n"))
+        self.assertEqual(self.ok("ps", "-aq").out, "")  # --rm
+
+    def test_ps_shows_exit_code_and_logs(self):
+        r = self.berth("run", "--name", "c1", "bb:1", "sh", "-c", "echo hello; exit 7")
+        self.assertEqual((r.code, r.out), (7, "hello\n"))
+        lines = self.ok("ps", "-a").out.splitlines()
+        self.assertEqual(re.split(r"\s{2,}", lines[0]),
+                         ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"])
+        self.assertRegex(lines[1], r'^[0-9a-f]{12}   bb:1      "sh -c \'echo hello; …"   .* ago   '
+                                   r'Exited \(7\) .* ago +c1$')
+        self.assertEqual(self.ok("ps", "-q").out, "")  # not running
+        self.assertEqual(self.ok("logs", "c1").out, "hello\n")
+        self.assertEqual(self.ok("ps", "-a", "--format", "{{.Names}} {{.State}}").out, "c1 exited\n")
+
+    def test_detached_logs_follow_ends_with_container(self):
+        cid = self.ok("run", "-d", "--name", "top", "bb:1", "sh", "-c",
+                      "for i in 1 2 3; do echo tick $i; sleep 0.2; done; echo bye >&2").out.strip()
+        self.assertRegex(cid, r"^[0-9a-f]{64}$")
+        self.assertIn("top", self.ok("ps").out)
+        started = time.time()
+        r = self.ok("logs", "-f", "top", timeout=20)
+        self.assertEqual(r.out, "tick 1\ntick 2\ntick 3\n")
+        self.assertEqual(r.err, "bye\n")
+        self.assertLess(time.time() - started, 15)
+        self.assertEqual(self.ok("wait", "top").out, "0\n")
+        self.assertRegex(self.ok("ps", "-a").out, r"Exited \(0\)")
+        with open(os.path.join(self.root, "containers", cid, cid + "-json.log")) as f:
+            first = json.loads(f.readline())
+        self.assertEqual((first["log"], first["stream"]), ("tick 1\n", "stdout"))
+        self.assertEqual(self.ok("logs", "--tail", "1", "top").out, "")
+        self.assertEqual(self.ok("logs", "--tail", "1", "top").err, "bye\n")
+
+    def test_stop_kill_rm(self):
+        self.ok("run", "-d", "--name", "st", "bb:1", "sleep", "100")
+        r = self.fails("rm", "st")
+        self.assertRegex(r.err, r"^Error: You cannot remove a running container [0-9a-f]{64}\. "
+                                r"Stop the container before attempting removal or force remove\n$")
+        t = time.time()
+        self.assertEqual(self.ok("stop", "-t", "1", "st").out, "st\n")  # sleep ignores TERM as pid 1
+        self.assertLess(time.time() - t, 8)
+        self.assertRegex(self.ok("ps", "-a").out, r"Exited \(137\)")
+        self.ok("start", "st")
+        self.assertRegex(self.ok("ps").out, r"Up ")
+        # pid 1 ignores signals it has no handler for (USR1 here), as under docker
+        self.assertEqual(self.ok("kill", "-s", "USR1", "st").out, "st\n")
+        self.assertEqual(self.ok("kill", "st").out, "st\n")  # KILL
+        self.assertEqual(self.ok("wait", "st").out, "137\n")
+        r = self.fails("kill", "st")
+        self.assertRegex(r.err, r"^Error: Cannot kill container: st: Container [0-9a-f]{64} is not running\n$")
+        self.assertEqual(self.ok("rm", "st").out, "st\n")
+        r = self.fails("rm", "st")
+        self.assertEqual(r.err, "Error: No such container: st\n")
+        self.ok("run", "-d", "--name", "ff", "bb:1", "sleep", "100")
+        self.assertEqual(self.ok("rm", "-f", "ff").out, "ff\n")
+        self.assertEqual(self.ok("ps", "-aq").out, "")
+        self.ok("system", "check")
+
+    def test_flags_reach_the_process(self):
+        r = self.ok("run", "--rm", "-e", "FOO=bar", "-w", "/work/dir", "-u", "alice",
+                    "--hostname", "h1", "bb:1", "sh", "-c", "echo $FOO; pwd; id; hostname")
+        self.assertEqual(r.out, "bar\n/work/dir\nuid=1000(alice) gid=1000(alice) groups=1000(alice)\nh1\n")
+        r = self.ok("run", "--rm", "--entrypoint", "echo", "bb:1", "a", "b")
+        self.assertEqual(r.out, "a b\n")
+        r = self.ok("run", "--rm", "-i", "bb:1", "wc", "-c", stdin=b"12345")
+        self.assertEqual(r.out.strip(), "5")
+        # Only stdio reaches the container (3 is ls's own directory).
+        r = self.ok("run", "--rm", "bb:1", "ls", "/proc/self/fd")
+        self.assertEqual(r.out.split(), ["0", "1", "2", "3"])
+
+    def test_start_failures_use_dockers_statuses(self):
+        r = self.berth("run", "--rm", "bb:1", "nosuchcommand")
+        self.assertEqual(r.code, 127, r)
+        self.assertIn('exec: "nosuchcommand": executable file not found in $PATH', r.err)
+        r = self.berth("run", "--rm", "-u", "huge", "bb:1", "true")
+        self.assertEqual(r.code, 125, r)
+        self.assertIn("uids and gids must be in range 0-2147483647", r.err)
+        r = self.berth("run", "--rm", "-u", "2147483648", "bb:1", "true")
+        self.assertEqual(r.code, 125, r)
+        r = self.berth("run", "--pull", "never", "nosuch:1", "true")
+        self.assertEqual(r.code, 125, r)
+        self.assertEqual(r.err, "berth: Error: No such image: nosuch:1.\nSee 'berth run --help'.\n")
+        self.assertEqual(self.ok("ps", "-aq").out, "")
+
+    def test_name_conflict(self):
+        cid = self.ok("create", "--name", "n1", "bb:1", "true").out.strip()
+        r = self.berth("create", "--name", "n1", "bb:1", "true")
+        self.assertEqual(r.code, 125)
+        self.assertIn(f'Conflict. The container name "/n1" is already in use by container "{cid}". '
+                      "You have to remove (or rename) that container to be able to reuse that name.",
+                      r.err)
+        self.assertRegex(self.ok("ps", "-a").out, r"Created +n1\n")
+
+    def test_rmi_refuses_an_image_in_use(self):
+        self.ok("run", "--name", "used", "bb:1", "true")
+        r = self.fails("rmi", "bb:1")
+        cid = self.ok("ps", "-aq").out.strip()
+        self.assertEqual(r.err, f'Error: conflict: unable to remove repository reference "bb:1" '
+                                f"(must force) - container {cid} is using its referenced image "
+                                f"{self.iid[7:19]}\n")
+        r = self.fails("rmi", self.iid)
+        self.assertEqual(r.err, f"Error: conflict: unable to delete {self.iid[7:19]} (must be forced) "
+                                f"- image is being used by stopped container {cid}\n")
+        self.ok("run", "-d", "--name", "running", "bb:1", "sleep", "100")
+        rid = self.ok("ps", "-q").out.strip()
+        r = self.fails("rmi", "-f", self.iid)
+        self.assertIn(f"(cannot be forced) - image is being used by running container {rid}", r.err)
+        # -f of the name untags; the image stays while containers use it.
+        self.assertEqual(self.ok("rmi", "-f", "bb:1").out, "Untagged: bb:1\n")
+        self.assertEqual(self.ok("images", "-q", "--no-trunc").out, self.iid + "\n")
+        self.ok("rm", "-f", "used", "running")
+        self.ok("rmi", self.iid)
+        self.ok("system", "check")
+
+    def test_killed_monitor_is_not_up_forever(self):
+        cid = self.ok("run", "-d", "--name", "mon", "bb:1", "sleep", "100").out.strip()
+        with open(os.path.join(self.root, "containers", cid, "state.json")) as f:
+            state = json.load(f)
+        os.kill(state["MonitorPid"], signal.SIGKILL)
+        self.wait_for(lambda: "Exited (255)" in self.ok("ps", "-a").out, "ps to see the dead monitor")
+        self.ok("system", "check")
+        # The container's processes went with it, and it starts again.
+        self.assertEqual(self.ok("ps", "-q").out, "")
+        self.ok("start", "mon")
+        self.assertRegex(self.ok("ps").out, r"Up ")
+        self.ok("rm", "-f", "mon")
+
+
+if __name__ == "__main__":
+    unittest.main()
