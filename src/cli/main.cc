@@ -20,7 +20,10 @@ namespace berth::cli {
 namespace {
 
 const CommandInfo kTop[] = {
+    {"cp", "Copy files/folders between a container and the local filesystem", CmdCp},
     {"create", "Create a new container", CmdCreate},
+    {"exec", "Run a command in a running container", CmdExec},
+    {"export", "Export a container's filesystem as a tar archive", CmdExport},
     {"history", "Show the history of an image", CmdHistory},
     {"images", "List images", CmdImages},
     {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
@@ -47,7 +50,10 @@ const CommandInfo kTop[] = {
 };
 
 const CommandInfo kContainer[] = {
+    {"cp", "Copy files/folders between a container and the local filesystem", CmdCp},
     {"create", "Create a new container", CmdCreate},
+    {"exec", "Run a command in a running container", CmdExec},
+    {"export", "Export a container's filesystem as a tar archive", CmdExport},
     {"kill", "Kill one or more running containers", CmdKill},
     {"logs", "Fetch the logs of a container", CmdLogs},
     {"ls", "List containers", CmdPs},

@@ -108,6 +108,7 @@ class Monitor {
   std::string pending_in_;
   bool close_in_ = false;
   std::unique_ptr<runtime::JsonLogWriter> log_;
+  int master_ = -1;  // the terminal's master end while it is open (-t)
   pid_t pid_ = 0;
   bool exited_ = false;
   int exit_code_ = 0;
@@ -122,8 +123,9 @@ void Monitor::Send(FrameType t, std::string_view payload) {
 }
 
 Status Monitor::Setup() {
-  auto lock = TRY(TryLockMonitor(dir_));
-  if (!lock) return MakeError(Code::kConflict, "container " + id_ + " is already running");
+  // The previous monitor may still be running `runc delete` for a moment.
+  auto lock = LockMonitor(dir_, 5000);
+  if (!lock.ok()) return MakeError(Code::kConflict, "container " + id_ + " is already running");
   lock_ = std::move(*lock);
   store_ = TRY(store::Store::Open(root_));
   c_ = TRY(LoadContainer(*store_, id_));
@@ -211,6 +213,7 @@ void Monitor::OnOutput(int& fd, runtime::LogStream stream) {
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (n <= 0) {  // EOF, or EIO from a terminal whose last user left
     (void)log_->Flush(stream, NowNanos());
+    if (fd == master_) master_ = -1;
     ::close(fd);
     fd = -1;
     return;
@@ -244,10 +247,10 @@ void Monitor::OnClient() {
       case FrameType::kResize: {
         auto rc = Cut((*f)->payload, ' ');
         winsize ws{};
-        if (rc && out_.valid() && c_.config.tty) {
+        if (rc && master_ >= 0) {
           ws.ws_row = static_cast<unsigned short>(ParseInt(rc->first).value_or(24));
           ws.ws_col = static_cast<unsigned short>(ParseInt(rc->second).value_or(80));
-          ::ioctl(out_.get(), TIOCSWINSZ, &ws);
+          ::ioctl(master_, TIOCSWINSZ, &ws);
         }
         break;
       }
@@ -294,6 +297,7 @@ void Monitor::Reap() {
 Status Monitor::Loop() {
   if (in_.valid()) ::fcntl(in_.get(), F_SETFL, O_NONBLOCK);
   int out = out_.release(), err = err_.release();
+  if (c_.config.tty) master_ = out;
   int64_t drain_deadline = 0;
   for (;;) {
     if (exited_ && out < 0 && err < 0) break;

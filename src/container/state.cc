@@ -84,6 +84,17 @@ Result<std::optional<UniqueFd>> TryLockMonitor(const ContainerDir& d) {
   return std::optional<UniqueFd>(std::move(fd));
 }
 
+Result<UniqueFd> LockMonitor(const ContainerDir& d, int timeout_ms) {
+  for (int waited = 0;; waited += 10) {
+    auto lock = TRY(TryLockMonitor(d));
+    if (lock) return std::move(*lock);
+    if (waited >= timeout_ms) {
+      return MakeError(Code::kUnavailable, "the container is in use by another berth command");
+    }
+    ::usleep(10'000);
+  }
+}
+
 bool MonitorAlive(const ContainerDir& d) {
   UniqueFd fd(::open(d.lock().c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return false;

@@ -64,6 +64,10 @@ Status WriteState(const ContainerDir& d, const State& s);
 
 // The monitor lock, taken without waiting: nullopt when a live monitor holds it.
 Result<std::optional<UniqueFd>> TryLockMonitor(const ContainerDir& d);
+// The monitor lock, waiting up to timeout_ms for its holder to let go (a
+// monitor that has reported the exit still runs `runc delete` for a few
+// tens of milliseconds). Unavailable when it is still held then.
+Result<UniqueFd> LockMonitor(const ContainerDir& d, int timeout_ms);
 // True when a monitor holds the lock now.
 bool MonitorAlive(const ContainerDir& d);
 

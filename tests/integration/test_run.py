@@ -13,7 +13,7 @@ import unittest
 import berthtest
 from berthtest import BerthTest, BERTH
 
-APPLETS = ["sh", "echo", "cat", "sleep", "touch", "id", "pwd", "hostname", "ls", "env", "true",
+APPLETS = ["stty", "tty", "ln", "tar", "sh", "echo", "cat", "sleep", "touch", "id", "pwd", "hostname", "ls", "env", "true",
            "false", "grep", "wc", "head", "mkdir", "rm", "printf", "test", "readlink", "stat"]
 
 
@@ -186,6 +186,81 @@ class RunTest(BerthTest):
         self.ok("start", "mon")
         self.assertRegex(self.ok("ps").out, r"Up ")
         self.ok("rm", "-f", "mon")
+
+    def test_exec(self):
+        self.ok("run", "-d", "--name", "ex", "-e", "A=1", "bb:1", "sleep", "100")
+        r = self.berth("exec", "-e", "B=2", "-w", "/tmp", "-u", "alice", "ex", "sh", "-c",
+                       "echo $A $B; pwd; id -u; exit 4")
+        self.assertEqual((r.code, r.out), (4, "1 2\n/tmp\n1000\n"))
+        r = self.ok("exec", "-i", "ex", "wc", "-c", stdin=b"abc")
+        self.assertEqual(r.out.strip(), "3")
+        r = self.berth("exec", "ex", "nosuchcommand")
+        self.assertEqual(r.code, 127, r)
+        self.ok("stop", "-t", "0", "ex")
+        r = self.fails("exec", "ex", "true")
+        self.assertRegex(r.err, r"^Error: Container [0-9a-f]{64} is not running\n$")
+
+    def test_terminal(self):
+        import pty, select, fcntl, termios, struct
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+        p = subprocess.Popen([BERTH, "--root", self.root, "run", "-it", "--rm", "bb:1", "sh"],
+                             stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+        os.close(slave)
+        out = b""
+
+        def pump(until):
+            nonlocal out
+            end = time.time() + 10
+            while time.time() < end and until not in out:
+                r, _, _ = select.select([master], [], [], 0.1)
+                if r:
+                    try:
+                        out += os.read(master, 4096)
+                    except OSError:
+                        return
+        pump(b"# ")
+        os.write(master, b"stty size; tty; echo T=$TERM; exit 5\r")
+        pump(b"T=xterm")
+        self.assertEqual(p.wait(timeout=10), 5)
+        os.close(master)
+        text = out.decode()
+        self.assertIn("33 101\r\n", text)
+        self.assertIn("/dev/pts/0\r\n", text)
+
+    def test_cp_and_export_stay_inside_the_container(self):
+        self.ok("run", "--name", "cpt", "bb:1", "sh", "-c",
+                "mkdir -p /d/sub && echo inside > /d/sub/f && ln -s /etc/hostname /d/evil && "
+                "ln -s / /d/up && echo changed > /etc/motd && rm /bin/true")
+        out = os.path.join(self.tmp, "out")
+        os.mkdir(out)
+        self.ok("cp", "cpt:/d", out)
+        with open(os.path.join(out, "d", "sub", "f")) as f:
+            self.assertEqual(f.read(), "inside\n")
+        # Links are copied as links, never followed to the host.
+        self.assertEqual(os.readlink(os.path.join(out, "d", "evil")), "/etc/hostname")
+        # A link in the middle of the path resolves inside the container.
+        self.ok("cp", "cpt:/d/up/etc/motd", os.path.join(out, "motd"))
+        with open(os.path.join(out, "motd")) as f:
+            self.assertEqual(f.read(), "changed\n")
+        host_file = os.path.join(self.tmp, "in.txt")
+        with open(host_file, "w") as f:
+            f.write("from host\n")
+        marker = os.path.join("/tmp", "berth-cp-escape-" + str(os.getpid()))
+        self.ok("cp", host_file, "cpt:/d/up" + marker)
+        self.assertFalse(os.path.exists(marker))
+        self.ok("cp", "cpt:" + marker, os.path.join(out, "back"))
+        with open(os.path.join(out, "back")) as f:
+            self.assertEqual(f.read(), "from host\n")
+        tar = os.path.join(self.tmp, "e.tar")
+        self.ok("export", "-o", tar, "cpt")
+        import tarfile
+        with tarfile.open(tar) as t:
+            names = t.getnames()
+            self.assertIn("d/sub/f", names)
+            self.assertNotIn("bin/true", names)  # deleted in the container
+            self.assertEqual(t.extractfile("etc/motd").read(), b"changed\n")
+        self.ok("rm", "cpt")
 
 
 if __name__ == "__main__":
