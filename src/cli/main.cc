@@ -45,6 +45,7 @@ const CommandInfo kTop[] = {
     {"start", "Start one or more stopped containers", CmdStart},
     {"stop", "Stop one or more running containers", CmdStop},
     {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
+    {"top", "Display the running processes of a container", CmdTop},
     {"version", "Show the berth version information", CmdVersion},
     {"wait", "Block until one or more containers stop, then print their exit codes", CmdWait},
 };
@@ -65,6 +66,7 @@ const CommandInfo kContainer[] = {
     {"run", "Run a command in a new container", CmdRun},
     {"start", "Start one or more stopped containers", CmdStart},
     {"stop", "Stop one or more running containers", CmdStop},
+    {"top", "Display the running processes of a container", CmdTop},
     {"wait", "Block until one or more containers stop, then print their exit codes", CmdWait},
 };
 
