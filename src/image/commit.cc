@@ -1,23 +1,24 @@
 // Commit turns a container's upper dir into an image, following the store's
 // order of operations (content under a lease, then the config blob, then the
 // image row and tag in one transaction). Its cost is the layer's data, so it
-// touches that data as little as it can: one walk of the upper dir writes the
-// tar, which is hashed and written to the blob file once (the blob's digest
-// is the diff id: the layer is stored uncompressed), and handed through
-// memory to a second thread that unpacks it into the snapshot. Both files are
-// then flushed to disk concurrently. The data is read once and written twice
-// (the blob and the snapshot, both of which the store needs), and the two
-// cores share the work.
+// touches that data as little as it can: one walk of the upper dir makes the
+// tar, which goes through memory, in 4 MiB chunks, to the blob (hashed once:
+// the layer is stored uncompressed, so the blob's digest is the diff id) and
+// then to the unpacker that makes the snapshot; each stage has its own
+// thread. Both copies are written with O_DIRECT: a committed layer is read
+// back rarely, and making page cache pages for 2x its size cost more than
+// the writes themselves (fresh pages are slow to get on VMs), while the
+// durable commit waits for the disk anyway.
 #include "image/commit.h"
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <thread>
 
 #include "base/clock.h"
@@ -36,30 +37,86 @@ namespace berth::image {
 
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
+constexpr size_t kChunk = 4 << 20;
 // WriteLayer of an empty dir is the end-of-archive marker alone (Docker's
 // empty layer, sha256:5f70bf18...); any entry makes a tar longer.
 constexpr int64_t kEmptyTarSize = 1024;
 
-// A bounded in-memory pipe between one writing and one reading thread: 1 MiB
-// chunks, at most kDepth of them in flight. Either side may end it: the
-// writer with Close (its status is what the reader gets after the data), the
-// reader with Abandon (the writer's next Write fails).
-class ChunkPipe : public Reader {
+// A kChunk buffer aligned for O_DIRECT, so the blob writer can write it
+// without the page cache.
+class Chunk {
+ public:
+  Chunk() : data_(static_cast<std::byte*>(std::aligned_alloc(4096, kChunk)), &std::free) {
+    if (!data_) throw std::bad_alloc();
+  }
+  std::span<const std::byte> bytes() const { return {data_.get(), size_}; }
+  size_t size() const { return size_; }
+  size_t room() const { return kChunk - size_; }
+  void Append(std::span<const std::byte> d) {
+    std::memcpy(data_.get() + size_, d.data(), d.size());
+    size_ += d.size();
+  }
+  void Clear() { size_ = 0; }
+
+ private:
+  std::unique_ptr<std::byte, decltype(&std::free)> data_;
+  size_t size_ = 0;
+};
+
+// Chunks done with, for reuse: their memory is warm, a new one's is not.
+class ChunkPool {
+ public:
+  Chunk Get() {
+    std::unique_lock lock(mu_);
+    if (free_.empty()) {
+      lock.unlock();
+      return Chunk();
+    }
+    Chunk c = std::move(free_.back());
+    free_.pop_back();
+    c.Clear();
+    return c;
+  }
+  void Put(Chunk c) {
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(c));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Chunk> free_;
+};
+
+// A bounded queue of chunks from one thread to the next. Either side may end
+// it: the sender with Close (its status is what the receiver gets after the
+// chunks), the receiver with Abandon (the sender's next Push fails).
+class ChunkQueue {
  public:
   static constexpr size_t kDepth = 4;
 
-  // Takes a full chunk (the writer's buffer, moved in).
-  Status Push(std::string chunk) {
+  Status Push(Chunk chunk) {
     std::unique_lock lock(mu_);
     changed_.wait(lock, [&] { return queue_.size() < kDepth || abandoned_; });
     if (abandoned_) {
       refused_ = true;
-      return MakeError(Code::kCancelled, "layer unpacking stopped");
+      return MakeError(Code::kCancelled, "layer writing stopped");
     }
     queue_.push_back(std::move(chunk));
     changed_.notify_all();
     return Ok();
+  }
+  // The next chunk; nullopt at the end, with *end the sender's status.
+  std::optional<Chunk> Pop(Status* end) {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) {
+      *end = status_;
+      return std::nullopt;
+    }
+    Chunk c = std::move(queue_.front());
+    queue_.pop_front();
+    changed_.notify_all();
+    return c;
   }
   void Close(Status status) {
     std::lock_guard lock(mu_);
@@ -72,71 +129,75 @@ class ChunkPipe : public Reader {
     abandoned_ = true;
     changed_.notify_all();
   }
-  // True when a Push failed because the reader had given up.
+  // True when a Push failed because the receiver had given up.
   bool refused() {
     std::lock_guard lock(mu_);
     return refused_;
   }
 
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<Chunk> queue_;
+  bool closed_ = false;
+  bool abandoned_ = false;
+  bool refused_ = false;
+  Status status_ = Ok();
+};
+
+// Reads the chunks of a queue as one stream (for ApplyLayer).
+class QueueReader : public Reader {
+ public:
+  QueueReader(ChunkQueue& queue, ChunkPool& pool) : queue_(queue), pool_(pool) {}
+
   Result<size_t> Read(std::span<std::byte> buf) override {
-    if (pos_ == head_.size()) {
-      std::unique_lock lock(mu_);
-      changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
-      if (queue_.empty()) {
-        if (!status_.ok()) return status_.error();
+    if (!head_ || pos_ == head_->size()) {
+      if (head_) pool_.Put(std::move(*head_));
+      Status end = Ok();
+      head_ = queue_.Pop(&end);
+      pos_ = 0;
+      if (!head_) {
+        if (!end.ok()) return end.error();
         return size_t{0};
       }
-      head_ = std::move(queue_.front());
-      queue_.pop_front();
-      pos_ = 0;
-      changed_.notify_all();
     }
-    size_t n = std::min(buf.size(), head_.size() - pos_);
-    std::memcpy(buf.data(), head_.data() + pos_, n);
+    size_t n = std::min(buf.size(), head_->size() - pos_);
+    std::memcpy(buf.data(), head_->bytes().data() + pos_, n);
     pos_ += n;
     return n;
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<std::string> queue_;
-  bool closed_ = false;
-  bool abandoned_ = false;
-  bool refused_ = false;
-  Status status_ = Ok();
-  std::string head_;  // the chunk being read (reader thread only)
+  ChunkQueue& queue_;
+  ChunkPool& pool_;
+  std::optional<Chunk> head_;
   size_t pos_ = 0;
 };
 
-// Gathers the layer tar into chunks; each full chunk goes to the blob (which
-// hashes it) and then into the pipe.
-class LayerSink : public Writer {
+// Cuts the layer tar into chunks for a queue.
+class ChunkSink : public Writer {
  public:
-  LayerSink(Writer& blob, ChunkPipe& pipe) : blob_(blob), pipe_(pipe) { buf_.reserve(kChunk); }
+  ChunkSink(ChunkQueue& queue, ChunkPool& pool) : queue_(queue), pool_(pool), buf_(pool.Get()) {}
 
   Status Write(std::span<const std::byte> data) override {
     while (!data.empty()) {
-      size_t n = std::min(data.size(), kChunk - buf_.size());
-      buf_.append(reinterpret_cast<const char*>(data.data()), n);
+      size_t n = std::min(data.size(), buf_.room());
+      buf_.Append(data.first(n));
       data = data.subspan(n);
-      if (buf_.size() == kChunk) TRY(Flush());
+      if (buf_.room() == 0) TRY(Flush());
     }
     return Ok();
   }
   Status Flush() {
-    if (buf_.empty()) return Ok();
+    if (buf_.size() == 0) return Ok();
     TRY(CheckInterrupted());
-    TRY(blob_.Write(AsBytes(buf_)));
-    TRY(pipe_.Push(std::exchange(buf_, std::string())));
-    buf_.reserve(kChunk);
-    return Ok();
+    return queue_.Push(std::exchange(buf_, pool_.Get()));
   }
 
  private:
-  Writer& blob_;
-  ChunkPipe& pipe_;
-  std::string buf_;
+  ChunkQueue& queue_;
+  ChunkPool& pool_;
+  Chunk buf_;
 };
 
 // dockerd's merge() of the changed config with the container's: fills what
@@ -186,48 +247,55 @@ struct Layer {
   int64_t size = 0;
 };
 
-// Writes the upper dir's tar into the blob on a second thread while this one
-// unpacks it; returns both uncommitted.
+// The layer in three stages, each on its own thread so that hashing and the
+// disk writes overlap: the upper dir's tar is cut into chunks; each chunk is
+// written to the blob (which hashes it); then unpacked into the staging dir.
+// Returns both uncommitted. The first failure is reported: a stage that
+// failed only because a later one gave up is not the cause.
 Result<ApplyStats> Stream(const std::string& upper, store::BlobWriter& blob,
                           const std::string& staging, const ApplyOptions& apply) {
-  ChunkPipe pipe;
-  Status written = Ok();
-  std::thread writer([&] {
-    LayerSink sink(blob, pipe);
+  ChunkPool pool;
+  ChunkQueue tar_q, blob_q;
+  Status tar_st = Ok(), blob_st = Ok();
+  std::thread tar([&] {
+    ChunkSink sink(tar_q, pool);
     Status st = WriteLayer(upper, sink);
     if (st.ok()) st = sink.Flush();
-    written = st;
-    pipe.Close(std::move(st));
+    tar_st = st;
+    tar_q.Close(std::move(st));
   });
-  Result<ApplyStats> stats = ApplyLayer(staging, pipe, apply);
-  pipe.Abandon();
-  writer.join();
-  // The first failure is the cause: the writer's (the unpacker then saw it
-  // second-hand), unless the writer failed because the unpacker gave up.
-  if (!written.ok() && !pipe.refused()) return written.error();
+  std::thread blobs([&] {
+    Status end = Ok();
+    while (auto c = tar_q.Pop(&end)) {
+      Status st = blob.Write(c->bytes());
+      if (st.ok()) st = blob_q.Push(std::move(*c));
+      if (!st.ok()) {
+        blob_st = st;
+        tar_q.Abandon();
+        blob_q.Close(std::move(st));
+        return;
+      }
+    }
+    blob_q.Close(std::move(end));
+  });
+  QueueReader reader(blob_q, pool);
+  Result<ApplyStats> stats = ApplyLayer(staging, reader, apply);
+  blob_q.Abandon();
+  blobs.join();
+  tar.join();
+  if (!tar_st.ok() && !tar_q.refused()) return tar_st.error();
+  if (!blob_st.ok() && !blob_q.refused()) return blob_st.error();
   if (!stats.ok()) return stats.error();
-  if (!written.ok()) return written.error();
   return stats;
-}
-
-// Flushes the staging's filesystem while the caller fsyncs the blob, so the
-// disk writes both at once; Snapshots::Commit's own syncfs then finds little.
-std::thread StartSync(const std::string& dir) {
-  return std::thread([dir] {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::syncfs(fd);  // advisory: Snapshots::Commit syncs again and checks
-    ::close(fd);
-  });
 }
 
 Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, const CommitOptions& options,
                          const std::optional<Digest>& parent_chain) {
-  ApplyOptions apply{.limits = TRY(ApplyLimitsFromEnv())};
+  ApplyOptions apply{.limits = TRY(ApplyLimitsFromEnv()), .direct_io = true};
   if (parent_chain) {
     apply.lowers_fn = [&store, &parent_chain] { return store.snapshots().LowerDirs(*parent_chain); };
   }
-  auto blob = TRY(store.content().NewWriter({.lease = &lease}));
+  auto blob = TRY(store.content().NewWriter({.lease = &lease, .direct = true}));
   auto staging = TRY(store.snapshots().Prepare());
   ApplyStats stats = TRY(Stream(options.upper_dir, *blob, staging.dir(), apply));
   TRY(CheckInterrupted());
@@ -236,11 +304,8 @@ Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, const CommitO
     blob->Discard();
     return Layer{};
   }
-  std::thread sync = StartSync(staging.dir());
-  Result<store::BlobInfo> info = blob->Commit();
-  sync.join();
-  if (!info.ok()) return info.error();
-  Digest diff_id = info->digest;
+  store::BlobInfo info = TRY(blob->Commit());
+  Digest diff_id = info.digest;
   // ChainId's recursion: sha256(parent's chain id + " " + diff id).
   Digest chain_id = parent_chain ? ChainId({*parent_chain, diff_id}, 2) : diff_id;
   TRY(store.snapshots().Commit(std::move(staging),
@@ -253,7 +318,7 @@ Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, const CommitO
                                             .chain_id = chain_id,
                                             .blob = diff_id,
                                             .media_type = std::string(kOciLayer),
-                                            .blob_size = info->size},
+                                            .blob_size = info.size},
                .size = static_cast<int64_t>(stats.size)};
 }
 

@@ -289,7 +289,7 @@ TEST_F(CommitTest, MissingParentOrUpperIsNotFound) {
 // A file larger than the pipe's chunks goes through whole, and two names of
 // one inode stay one inode (and count once).
 TEST_F(CommitTest, LargeFilesAndHardlinksRoundTrip) {
-  std::string big(3 << 20, '\0');
+  std::string big((9 << 20) + 1234, '\0');  // several chunks and an unaligned tail
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7919 >> 3);
   Write(dir_ + "/upper/big", big);
   fs::create_hard_link(dir_ + "/upper/big", dir_ + "/upper/big2");
@@ -303,6 +303,9 @@ TEST_F(CommitTest, LargeFilesAndHardlinksRoundTrip) {
   ASSERT_EQ(::stat((top + "/big2").c_str(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino);
   EXPECT_EQ(r->layer_size, static_cast<int64_t>(big.size()));
+  std::string blob = *store_->content().ReadSmall(rec.layers.back().blob, 32 << 20);
+  EXPECT_EQ(Digest::Of(blob), rec.layers.back().diff_id);
+  EXPECT_NE(blob.find(big.substr(0, 4096)), std::string::npos);
 }
 
 }  // namespace
