@@ -13,6 +13,7 @@
 #include "base/io.h"
 #include "image/import.h"
 #include "image/resolve.h"
+#include "image/views.h"
 #include "oci/chain_id.h"
 #include "oci/image_config.h"
 #include "oci/media_types.h"
@@ -188,6 +189,24 @@ TEST_F(CommitTest, UpperDirBecomesALayerOnTheParent) {
                      R"(","author":"A","created_by":"sh -c echo changed \u003e /data/keep","comment":"M"}],)"
                      R"("os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
                      parent_rec_.layers[0].diff_id.str() + R"(",")" + top.diff_id.str() + R"("]}})");
+
+  // `docker image inspect` and `docker history` of it (recorded): Comment is
+  // the last history entry's, Parent the container's image; the commit's row
+  // first, sized by its layer, then the parent's.
+  Json inspect = *InspectImage(*store_, r->id);
+  EXPECT_EQ(inspect["Comment"], "M");
+  EXPECT_EQ(inspect["Parent"], parent_.str());
+  EXPECT_EQ(inspect["Author"], "A");
+  EXPECT_EQ(inspect["Container"], kContainerId);
+  EXPECT_EQ(inspect["DockerVersion"], "");
+  auto history = *ImageHistory(*store_, r->id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].id, r->id.str());
+  EXPECT_EQ(history[0].created_by, "sh -c echo changed > /data/keep");
+  EXPECT_EQ(history[0].size, r->layer_size);
+  EXPECT_EQ(history[0].comment, "M");
+  EXPECT_EQ(history[1].id, parent_.str());
+  EXPECT_EQ(history[1].comment, "Imported from -");
 }
 
 // docker commit of a container that changed nothing: no layer, the history
