@@ -2,7 +2,7 @@
 // order of operations (content under a lease, then the config blob, then the
 // image row and tag in one transaction). Its cost is the layer's data, so it
 // touches that data as little as it can: one walk of the upper dir makes the
-// tar, which goes through memory, in 4 MiB chunks, to the blob (hashed once:
+// tar, which goes through memory, in 1 MiB chunks, to the blob (hashed once:
 // the layer is stored uncompressed, so the blob's digest is the diff id) and
 // then to the unpacker that makes the snapshot; each stage has its own
 // thread. Both copies are written with O_DIRECT: a committed layer is read
@@ -37,7 +37,7 @@ namespace berth::image {
 
 namespace {
 
-constexpr size_t kChunk = 4 << 20;
+constexpr size_t kChunk = 1 << 20;
 // WriteLayer of an empty dir is the end-of-archive marker alone (Docker's
 // empty layer, sha256:5f70bf18...); any entry makes a tar longer.
 constexpr int64_t kEmptyTarSize = 1024;
