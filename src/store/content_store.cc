@@ -80,11 +80,13 @@ Result<UniqueFd> BlobWriter::OpenWritten() const {
   return OpenFile(dir_.Join(kDataName), O_RDONLY, 0);
 }
 
-// Toggles O_DIRECT on fd_ per write (WriterOptions::direct).
-Status BlobWriter::WriteData(std::span<const std::byte> data) {
+// Writes data at offset (the blob's size before it: passed in, since the
+// hash, which counts the size, may be updating meanwhile), toggling O_DIRECT
+// on fd_ per write (WriterOptions::direct).
+Status BlobWriter::WriteData(std::span<const std::byte> data, int64_t offset) {
   constexpr uint64_t kAlign = 4096;
   bool aligned = options_.direct && reinterpret_cast<uintptr_t>(data.data()) % kAlign == 0 &&
-                 data.size() % kAlign == 0 && static_cast<uint64_t>(size()) % kAlign == 0;
+                 data.size() % kAlign == 0 && static_cast<uint64_t>(offset) % kAlign == 0;
   if (aligned != direct_) {
     int flags = ::fcntl(fd_.get(), F_GETFL);
     if (flags >= 0 && ::fcntl(fd_.get(), F_SETFL, aligned ? flags | O_DIRECT : flags & ~O_DIRECT) == 0) {
@@ -97,10 +99,10 @@ Status BlobWriter::WriteData(std::span<const std::byte> data) {
   Status st = w.Write(data);
   if (!st.ok() && direct_ && st.error().code == Code::kInvalidArgument) {  // refused after all
     options_.direct = false;
-    if (::ftruncate(fd_.get(), size()) != 0 || ::lseek(fd_.get(), size(), SEEK_SET) < 0) {
+    if (::ftruncate(fd_.get(), offset) != 0 || ::lseek(fd_.get(), offset, SEEK_SET) < 0) {
       return ErrnoError("rewind " + dir_.Join(kDataName));
     }
-    return WriteData(data);
+    return WriteData(data, offset);
   }
   return st;
 }
@@ -120,14 +122,15 @@ Status BlobWriter::Write(std::span<const std::byte> data) {
                                " bytes (BERTH_MAX_BLOB_BYTES)");
   }
   Status st = Ok();
+  const int64_t offset = size();
   if (options_.direct && data.size() >= (1 << 20)) {
     // The device works while the CPU hashes: a direct write waits for the
     // disk, so hashing the same bytes meanwhile halves the time of the call.
-    std::thread writer([&] { st = WriteData(data); });
+    std::thread writer([&] { st = WriteData(data, offset); });
     hash_->Update(data);
     writer.join();
   } else {
-    st = WriteData(data);
+    st = WriteData(data, offset);
     if (st.ok()) hash_->Update(data);
   }
   if (!st.ok()) {

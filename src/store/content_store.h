@@ -104,7 +104,7 @@ class BlobWriter : public Writer {
   friend class ContentStore;
   BlobWriter(ContentStore* store, IngestDir dir, UniqueFd fd, WriterOptions options);
   Status Resume();
-  Status WriteData(std::span<const std::byte> data);
+  Status WriteData(std::span<const std::byte> data, int64_t offset);
   void StartWriteback();
 
   ContentStore* store_;
