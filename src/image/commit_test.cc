@@ -327,5 +327,21 @@ TEST_F(CommitTest, LargeFilesAndHardlinksRoundTrip) {
   EXPECT_NE(blob.find(big.substr(0, 4096)), std::string::npos);
 }
 
+// The unpacker stops at a limit while the tar and blob stages are still
+// running: they stop too, its error is the one reported, nothing is stored.
+TEST_F(CommitTest, UnpackerErrorStopsTheStreamAndIsReported) {
+  Write(dir_ + "/upper/big", std::string(8 << 20, 'x'));
+  size_t blobs = store_->metadata().ListBlobs()->size();
+  ::setenv("BERTH_MAX_LAYER_BYTES", "1000", 1);
+  auto r = Commit(*store_, Options());
+  ::unsetenv("BERTH_MAX_LAYER_BYTES");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("BERTH_MAX_LAYER_BYTES"), std::string::npos) << r.error().message;
+  EXPECT_EQ(store_->metadata().ListBlobs()->size(), blobs);
+  EXPECT_EQ(store_->metadata().ListImages()->size(), 1u);
+  EXPECT_TRUE(store::testing::Entries(dir_ + "/root/ingest").empty());  // blob and staging gone
+}
+
 }  // namespace
 }  // namespace berth::image
