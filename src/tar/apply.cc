@@ -18,20 +18,19 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <optional>
 #include <unordered_map>
 
 #include "base/file.h"
 #include "base/strings.h"
 #include "tar/archive_util.h"
+#include "tar/direct_write.h"
 #include "tar/layer_size.h"
 #include "tar/root_fs.h"
 
@@ -107,11 +106,6 @@ class FinishWalk : public LayerSizeVisitor {
   const DirTimes& times_;
 };
 
-// ApplyOptions::direct_io: the least size written directly (also the
-// buffer's size) and the alignment O_DIRECT asks for.
-constexpr size_t kDirectMin = 1 << 20;
-constexpr size_t kDirectAlign = 4096;
-
 class Applier {
  public:
   Applier(RootFs root, const ApplyOptions& opts, archive* a)
@@ -126,7 +120,6 @@ class Applier {
   Status Whiteout(const RootPath& path, int pfd, archive_entry* e);
   Status RegularFile(int pfd, const std::string& base, archive_entry* e);
   Result<int64_t> WriteData(int fd, int64_t size);
-  Result<int64_t> WriteDirect(int fd, int64_t size);
   Status Hardlink(const RootPath& path, int pfd, archive_entry* e);
   Status CopyFromLower(const RootPath& target, int pfd, const std::string& base);
   // created: the mode a regular file was created with (its owner is then
@@ -145,7 +138,7 @@ class Applier {
   archive* a_;
   DirTimes dir_times_;
   uint64_t bytes_ = 0;  // charged against opts_.limits.max_bytes
-  std::unique_ptr<std::byte, decltype(&std::free)> direct_buf_{nullptr, &std::free};  // WriteDirect's
+  DirectWriter direct_;  // for opts_.direct_io
   std::vector<std::optional<RootFs>> lowers_;
   std::optional<std::vector<std::string>> lower_dirs_;  // opts_.lowers, or lowers_fn's answer
   // The last parent directory opened: tars list a directory's files one
@@ -298,8 +291,8 @@ Status Applier::RegularFile(int pfd, const std::string& base, archive_entry* e) 
   mode_t created = archive_entry_perm(e) & 0777 & ~ProcessUmask();
   UniqueFd fd(::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, created));
   if (!fd.valid()) return ErrnoError("create");
-  bool direct = opts_.direct_io && size >= static_cast<int64_t>(kDirectMin) && archive_entry_sparse_count(e) == 0;
-  int64_t end = TRY(direct ? WriteDirect(fd.get(), size) : WriteData(fd.get(), size));
+  bool direct = opts_.direct_io && size >= DirectWriter::kMinSize && archive_entry_sparse_count(e) == 0;
+  int64_t end = TRY(direct ? direct_.Write(a_, fd.get(), size) : WriteData(fd.get(), size));
   if (end < size) {
     // Only a sparse file may stop short: its map ends in a hole. A plain file
     // whose data ran out is an error (libarchive says so first), never a file
@@ -341,66 +334,6 @@ Result<int64_t> Applier::WriteData(int fd, int64_t size) {
     }
     end = std::max<int64_t>(end, offset);
   }
-}
-
-// WriteData for ApplyOptions::direct_io: the blocks (contiguous: no sparse
-// map) are gathered into an aligned buffer written with O_DIRECT whenever it
-// fills; the tail, and everything when O_DIRECT is refused, with pwrite.
-Result<int64_t> Applier::WriteDirect(int fd, int64_t size) {
-  if (!direct_buf_) {
-    void* p = nullptr;
-    if (::posix_memalign(&p, kDirectAlign, kDirectMin) != 0) return MakeError(Code::kInternal, "out of memory");
-    direct_buf_.reset(static_cast<std::byte*>(p));
-  }
-  int flags = ::fcntl(fd, F_GETFL);
-  bool direct = flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_DIRECT) == 0;
-  std::byte* buf = direct_buf_.get();
-  size_t fill = 0;
-  int64_t at = 0;  // file offset of buf[0]
-  auto flush = [&](bool last) -> Status {
-    size_t n = last ? fill : fill / kDirectAlign * kDirectAlign;
-    if (last && direct) {  // the tail needs no alignment without O_DIRECT
-      direct = false;
-      if (::fcntl(fd, F_SETFL, flags) != 0) return ErrnoError("fcntl");
-    }
-    for (size_t done = 0; done < n;) {
-      ssize_t w = ::pwrite(fd, buf + done, n - done, at + static_cast<int64_t>(done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0 && errno == EINVAL && direct) {  // refused after all: write through the cache
-        direct = false;
-        if (::fcntl(fd, F_SETFL, flags) != 0) return ErrnoError("fcntl");
-        continue;
-      }
-      if (w < 0) return ErrnoError("write");
-      done += static_cast<size_t>(w);
-    }
-    std::memmove(buf, buf + n, fill - n);
-    fill -= n;
-    at += static_cast<int64_t>(n);
-    return Ok();
-  };
-  for (;;) {
-    const void* data;
-    size_t n;
-    la_int64_t offset;
-    int r = archive_read_data_block(a_, &data, &n, &offset);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) return ArchiveError(a_, "reading file data");
-    if (offset != at + static_cast<int64_t>(fill) || n > static_cast<uint64_t>(size - offset)) {
-      return MakeError(Code::kDataLoss, "file data beyond the file's size (bad sparse map)");
-    }
-    const std::byte* p = static_cast<const std::byte*>(data);
-    while (n > 0) {
-      size_t take = std::min(n, kDirectMin - fill);
-      std::memcpy(buf + fill, p, take);
-      fill += take;
-      p += take;
-      n -= take;
-      if (fill == kDirectMin) TRY(flush(false));
-    }
-  }
-  TRY(flush(true));
-  return at;
 }
 
 Status Applier::Hardlink(const RootPath& path, int pfd, archive_entry* e) {
