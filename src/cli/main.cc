@@ -20,8 +20,10 @@ namespace berth::cli {
 namespace {
 
 const CommandInfo kTop[] = {
+    {"commit", "Create a new image from a container's changes", CmdCommit},
     {"cp", "Copy files/folders between a container and the local filesystem", CmdCp},
     {"create", "Create a new container", CmdCreate},
+    {"diff", "Inspect changes to files or directories on a container's filesystem", CmdDiff},
     {"exec", "Run a command in a running container", CmdExec},
     {"export", "Export a container's filesystem as a tar archive", CmdExport},
     {"history", "Show the history of an image", CmdHistory},
@@ -51,8 +53,10 @@ const CommandInfo kTop[] = {
 };
 
 const CommandInfo kContainer[] = {
+    {"commit", "Create a new image from a container's changes", CmdCommit},
     {"cp", "Copy files/folders between a container and the local filesystem", CmdCp},
     {"create", "Create a new container", CmdCreate},
+    {"diff", "Inspect changes to files or directories on a container's filesystem", CmdDiff},
     {"exec", "Run a command in a running container", CmdExec},
     {"export", "Export a container's filesystem as a tar archive", CmdExport},
     {"kill", "Kill one or more running containers", CmdKill},

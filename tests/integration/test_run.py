@@ -2,6 +2,7 @@
 
 Each test imports a busybox image it builds itself and runs it with the real
 runc; the seed's container flows are scripted here."""
+import io
 import json
 import os
 import re
@@ -265,6 +266,58 @@ class RunTest(BerthTest):
             self.assertNotIn("bin/true", names)  # deleted in the container
             self.assertEqual(t.extractfile("etc/motd").read(), b"changed\n")
         self.ok("rm", "cpt")
+
+    def test_seed_flow_change_commit_run(self):
+        """The seed: run, change a file, commit -m -a, run the new image."""
+        self.ok("run", "--name", "changer", "bb:1", "sh", "-c",
+                "echo changed > /etc/motd && echo new > /newfile && rm /bin/env && "
+                "mkdir -p /var/opq && echo keep > /var/opq/k")
+        self.assertEqual(self.ok("diff", "changer").out,
+                         "C /bin\nD /bin/env\nC /etc\nC /etc/motd\nA /newfile\n"
+                         "A /var\nA /var/opq\nA /var/opq/k\n")
+        new = self.ok("commit", "-m", "motd changed", "-a", "seed <s@example>", "-c", "ENV X=1",
+                      "changer", "top:v2").out.strip()
+        self.assertRegex(new, r"^sha256:[0-9a-f]{64}$")
+        r = self.ok("run", "--rm", "top:v2", "sh", "-c", "cat /etc/motd /newfile; echo $X; "
+                    "test -e /bin/env || echo gone")
+        self.assertEqual(r.out, "changed\nnew\n1\ngone\n")
+        img = self.inspect("top:v2")
+        self.assertEqual(img["Author"], "seed <s@example>")
+        self.assertEqual(img["Comment"], "motd changed")
+        self.assertEqual(img["Parent"], self.iid)
+        self.assertEqual(len(img["RootFS"]["Layers"]), 2)
+        hist = self.ok("history", "--format", "{{.Comment}}|{{.CreatedBy}}", "top:v2").out
+        self.assertTrue(hist.startswith("motd changed|sh -c echo changed"), hist)
+        # The container's mountpoints (init layer) are not in the commit.
+        tar = os.path.join(self.tmp, "v2.tar")
+        self.ok("save", "-o", tar, "top:v2")
+        import tarfile
+        with tarfile.open(tar) as t:
+            manifest = json.load(t.extractfile("manifest.json"))
+            layer = t.extractfile(manifest[0]["Layers"][-1])
+            with tarfile.open(fileobj=io.BytesIO(layer.read())) as lt:
+                names = sorted(lt.getnames())
+        self.assertEqual(names, ["bin", "bin/.wh.env", "etc", "etc/motd", "newfile", "var",
+                                 "var/opq", "var/opq/k"])
+        # Paused during the commit of a running container, then running again.
+        self.ok("run", "-d", "--name", "live", "bb:1", "sh", "-c", "echo x > /live; sleep 100")
+        self.wait_for(lambda: "A /live" in self.ok("diff", "live").out, "the running container's change")
+        self.ok("commit", "live", "top:live")
+        self.assertRegex(self.ok("ps").out, r"Up ")
+        self.assertEqual(self.ok("run", "--rm", "top:live", "cat", "/live").out, "x\n")
+        self.ok("system", "check")
+
+    def test_committed_image_runs_under_docker(self):
+        docker = berthtest.private_dockerd(self)
+        self.ok("run", "--name", "changer", "bb:1", "sh", "-c", "echo from berth > /etc/motd")
+        self.ok("commit", "changer", "interop:1")
+        tar = os.path.join(self.tmp, "interop.tar")
+        self.ok("save", "-o", tar, "interop:1")
+        subprocess.run(docker + ["load", "-i", tar], check=True, stdout=subprocess.DEVNULL)
+        out = subprocess.run(docker + ["run", "--rm", "--network", "none", "interop:1", "sh", "-c",
+                                       "cat /etc/motd; ls /bin/busybox"],
+                             check=True, stdout=subprocess.PIPE).stdout.decode()
+        self.assertEqual(out, "from berth\n/bin/busybox\n")
 
 
 if __name__ == "__main__":
