@@ -12,6 +12,7 @@
 #include "cli/run_flags.h"
 #include "container/attach.h"
 #include "container/lifecycle.h"
+#include "container/runc.h"
 #include "image/resolve.h"
 #include "oci/image_config.h"
 #include "reference/reference.h"
@@ -60,6 +61,7 @@ Result<container::Container> Create(Context& ctx, FlagSet& fs, const RunFlags& f
                                     int* status) {
   *status = 125;
   if (Status st = CheckRunFlags(fs, f); !st.ok()) return st.error();
+  TRY(container::RuntimePath(*f.runtime));
   const std::string& name = fs.args()[0];
   std::vector<std::string> args(fs.args().begin() + 1, fs.args().end());
   Digest id = TRY(FindOrPull(ctx, fs, f, name, status));

@@ -319,6 +319,25 @@ class RunTest(BerthTest):
                              check=True, stdout=subprocess.PIPE).stdout.decode()
         self.assertEqual(out, "from berth\n/bin/busybox\n")
 
+    def test_runtime_choice(self):
+        r = self.berth("run", "--rm", "--runtime", "nosuch", "bb:1", "true")
+        self.assertEqual((r.code, r.err), (125, "berth: Error: Unknown runtime specified nosuch.\n"
+                                                 "See 'berth run --help'.\n"))
+        if not os.path.exists("/usr/bin/crun"):
+            self.skipTest("crun is not installed")
+        r = self.berth("run", "--rm", "--runtime", "crun", "bb:1", "echo", "hi")
+        hybrid = (os.path.isdir("/sys/fs/cgroup/unified") and
+                  open("/sys/fs/cgroup/unified/cgroup.controllers").read().strip() != "" and
+                  subprocess.run(["stat", "-f", "-c", "%T", "/sys/fs/cgroup"], stdout=subprocess.PIPE)
+                  .stdout.decode().strip() != "cgroup2fs")
+        if hybrid:
+            self.assertEqual(r.code, 125, r)
+            self.assertIn("the crun runtime cannot run containers on this host: its cgroups are in "
+                          "the hybrid layout", r.err)
+        else:
+            self.assertEqual((r.code, r.out), (0, "hi\n"))
+        self.assertEqual(self.ok("ps", "-aq").out, "")
+
 
 if __name__ == "__main__":
     unittest.main()
