@@ -99,6 +99,9 @@ int RunOrCreate(Context& ctx, const std::vector<std::string>& args, bool run) {
     std::fprintf(stderr, "the input device is not a TTY\n");
     return 1;
   }
+  if (!f.publish->empty() && *f.network == "host") {
+    std::fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
+  }
   int status = 125;
   auto c = Create(ctx, fs, f, bg || !run, &status);
   if (!c.ok()) {

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "container/network.h"
 #include "container/runc.h"
 #include "oci/json_fields.h"
 
@@ -110,6 +111,11 @@ Result<State> CurrentState(const ContainerDir& d, const std::string& id) {
   s = TRY(ReadState(d));  // it may have finished just before unlocking
   if (!s.Running()) return s;
   (void)RuncDelete(id, /*force=*/true);
+  std::string net = d.dir + "/network.json";
+  if (auto a = LoadAttachment(net); a.ok()) {
+    (void)NetworkDel(id, "", a->ports);
+    ::unlink(net.c_str());
+  }
   s.status = "exited";
   s.exit_code = 255;
   s.error = "the container's monitor died";

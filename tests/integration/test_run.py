@@ -338,6 +338,38 @@ class RunTest(BerthTest):
             self.assertEqual((r.code, r.out), (0, "hi\n"))
         self.assertEqual(self.ok("ps", "-aq").out, "")
 
+    def test_bridge_network_and_published_port(self):
+        if not os.path.exists("/usr/lib/cni/bridge"):
+            self.skipTest("the CNI plugins are not installed (containernetworking-plugins)")
+        r = self.berth("run", "--rm", "--network", "bridge", "bb:1", "sh", "-c",
+                       "tail -1 /etc/hosts; grep -c eth0 /proc/net/dev")
+        if r.code == 125 and "cannot be set up on this host" in r.err:
+            self.skipTest("this host refuses the bridge: " + r.err.strip())
+        self.assertEqual(r.code, 0, r)
+        ip, host = r.out.splitlines()[0].split("\t")
+        self.assertTrue(ip.startswith("10.89."), r.out)
+        self.assertEqual(r.out.splitlines()[1], "1")
+        port = 20000 + os.getpid() % 20000
+        cid = self.ok("run", "-d", "--network", "bridge", "-p", f"{port}:80", "bb:1",
+                      "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").out.strip()
+        import urllib.request
+        body = None
+        for _ in range(50):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/motd", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.assertEqual(body, b"original\n")
+        self.ok("rm", "-f", cid)
+        time.sleep(0.2)  # the monitor removes the network after reporting the exit
+        rules = subprocess.run(["iptables", "-t", "nat", "-S"], stdout=subprocess.PIPE).stdout.decode()
+        self.assertNotIn(cid, rules)
+        self.assertNotIn(f"--dport {port}", rules)
+        r = self.berth("run", "--rm", "-p", "8080:80", "bb:1", "true")
+        self.assertEqual(r.code, 125)
+        self.assertIn("-p publishes ports on the bridge network: add --network bridge", r.err)
+
 
 if __name__ == "__main__":
     unittest.main()
