@@ -145,6 +145,35 @@ class RunTest(BerthTest):
         self.assertEqual(r.err, "berth: Error: No such image: nosuch:1.\nSee 'berth run --help'.\n")
         self.assertEqual(self.ok("ps", "-aq").out, "")
 
+    def test_start_attach_restart_and_ps_flags(self):
+        cid = self.ok("create", "--name", "sa", "bb:1", "sh", "-c", "echo run; exit 2").out.strip()
+        self.assertRegex(self.ok("ps", "-a").out, r"Created +sa\n")
+        r = self.berth("start", "-a", "sa")
+        self.assertEqual((r.code, r.out), (2, "run\n"))
+        self.assertEqual(self.ok("restart", "sa").out, "sa\n")
+        self.assertEqual(self.ok("wait", "sa").out, "2\n")
+        self.assertEqual(self.ok("logs", "sa").out, "run\nrun\n")
+        self.ok("run", "--name", "later", "bb:1", "true")
+        self.assertEqual(self.ok("ps", "-l", "--format", "{{.Names}}").out, "later\n")
+        self.assertEqual(self.ok("ps", "-n", "2", "--format", "{{.Names}}").out, "later\nsa\n")
+        self.assertEqual(self.ok("ps", "-a", "-q", "--no-trunc", "-f", "exited=2").out, cid + "\n")
+        self.assertEqual(self.ok("ps", "-a", "--format", "{{.Names}}", "-f", "name=lat").out, "later\n")
+        self.assertRegex(self.ok("ps", "-a", "-s").out.splitlines()[0], r"SIZE$")
+        r = self.berth("ps", "-f", "bogus=1")
+        self.assertEqual((r.code, r.err), (1, "Error: Invalid filter 'bogus'\n"))
+
+    def test_workdir_in_proc_self_fd_and_huge_image_user(self):
+        for n in (3, 5, 7, 9):
+            r = self.berth("run", "--rm", "-w", f"/proc/self/fd/{n}", "bb:1", "sh", "-c", "echo started; pwd")
+            self.assertNotEqual(r.code, 0, r)
+            self.assertNotIn("started", r.out)
+        tar = os.path.join(self.tmp, "bb.tar")
+        self.ok("import", "-c", "USER 2147483648", tar, "huge:1")
+        r = self.berth("run", "--rm", "huge:1", "id", "-u")
+        self.assertEqual(r.code, 125, r)
+        self.assertIn("uids and gids must be in range 0-2147483647", r.err)
+        self.assertEqual(r.out, "")
+
     def test_name_conflict(self):
         cid = self.ok("create", "--name", "n1", "bb:1", "true").out.strip()
         r = self.berth("create", "--name", "n1", "bb:1", "true")
