@@ -174,6 +174,23 @@ class RunTest(BerthTest):
         self.assertIn("uids and gids must be in range 0-2147483647", r.err)
         self.assertEqual(r.out, "")
 
+    def test_run_pulls_a_missing_image(self):
+        import registries as R
+        reg = R.Registry(self.tmp)
+        self.addCleanup(reg.stop)
+        name = f"{reg.host}/test/bb:1"
+        self.ok("tag", "bb:1", name)
+        self.ok("push", name)
+        self.ok("rmi", name, "bb:1")
+        r = self.ok("run", "--rm", name, "echo", "hi")
+        self.assertEqual(r.out, "hi\n")
+        self.assertTrue(r.err.startswith(f"Unable to find image '{name}' locally\n"), r.err)
+        self.assertIn(f"Status: Downloaded newer image for {name}\n", r.err)
+        r = self.ok("run", "--rm", name, "echo", "again")
+        self.assertEqual((r.out, r.err), ("again\n", ""))
+        r = self.ok("run", "--rm", "--pull", "always", name, "true")
+        self.assertIn(f"Status: Image is up to date for {name}\n", r.err)
+
     def test_name_conflict(self):
         cid = self.ok("create", "--name", "n1", "bb:1", "true").out.strip()
         r = self.berth("create", "--name", "n1", "bb:1", "true")
