@@ -11,7 +11,7 @@ import unittest
 
 import berthtest
 from berthtest import BerthTest, BERTH
-from test_run import APPLETS, runc_missing
+from test_run import remove_all_containers, runc_missing, runnable_rootfs
 
 ITERATIONS = int(os.environ.get("BERTH_CONTAINER_CRASH_ITERATIONS", "30"))
 
@@ -22,18 +22,11 @@ class ContainerCrashTest(BerthTest):
     def setUp(self):
         super().setUp()
         self.addCleanup(self.remove_all)
-        rootfs = berthtest.busybox_rootfs(os.path.join(self.tmp, "rootfs"))
-        for a in APPLETS:
-            link = os.path.join(rootfs, "bin", a)
-            if not os.path.lexists(link):
-                os.symlink("busybox", link)
-        tar = berthtest.tar_dir(rootfs, os.path.join(self.tmp, "bb.tar"))
+        tar = berthtest.tar_dir(runnable_rootfs(self), os.path.join(self.tmp, "bb.tar"))
         self.ok("import", tar, "bb:1")
 
     def remove_all(self):
-        ids = self.berth("ps", "-aq").out.split()
-        if ids:
-            self.berth("rm", "-f", *ids)
+        remove_all_containers(self)
 
     def monitor_alive(self, cid):
         """The container's monitor.lock is held: its monitor lives (starting,

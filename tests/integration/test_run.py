@@ -18,6 +18,22 @@ APPLETS = ["stty", "tty", "ln", "tar", "sh", "echo", "cat", "sleep", "touch", "i
            "false", "grep", "wc", "head", "mkdir", "rm", "printf", "test", "readlink", "stat"]
 
 
+def runnable_rootfs(test):
+    """A busybox root filesystem in test.tmp with the applets these tests run."""
+    rootfs = berthtest.busybox_rootfs(os.path.join(test.tmp, "rootfs"))
+    for a in APPLETS:
+        link = os.path.join(rootfs, "bin", a)
+        if not os.path.lexists(link):
+            os.symlink("busybox", link)
+    return rootfs
+
+
+def remove_all_containers(test):
+    ids = test.berth("ps", "-aq").out.split()
+    if ids:
+        test.berth("rm", "-f", *ids)
+
+
 def runc_missing():
     for d in ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"):
         if os.access(os.path.join(d, "runc"), os.X_OK):
@@ -31,11 +47,7 @@ class RunTest(BerthTest):
     def setUp(self):
         super().setUp()
         self.addCleanup(self.remove_all)
-        rootfs = berthtest.busybox_rootfs(os.path.join(self.tmp, "rootfs"))
-        for a in APPLETS:
-            link = os.path.join(rootfs, "bin", a)
-            if not os.path.lexists(link):
-                os.symlink("busybox", link)
+        rootfs = runnable_rootfs(self)
         with open(os.path.join(rootfs, "etc", "passwd"), "w") as f:
             f.write("root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n"
                     "huge:x:2147483648:0::/:/bin/sh\n")
@@ -47,9 +59,7 @@ class RunTest(BerthTest):
         self.iid = self.ok("import", tar, "bb:1").out.strip()
 
     def remove_all(self):
-        ids = self.berth("ps", "-aq").out.split()
-        if ids:
-            self.berth("rm", "-f", *ids)
+        remove_all_containers(self)
 
     def wait_for(self, pred, what, timeout=10):
         end = time.time() + timeout
