@@ -60,7 +60,9 @@ struct RelayOptions {
 
 // After WaitStarted: copies the container's output to our stdout/stderr
 // and (with stdin_open) our stdin to it, until the kExit frame; returns the
-// container's exit status. If the monitor vanishes without kExit, Internal.
+// container's exit status. With tty and stdin_open, ctrl-p ctrl-q detaches
+// (returns 0; the container runs on, as with docker). If the monitor
+// vanishes without kExit, Internal.
 Result<int> Relay(int fd, const RelayOptions& options);
 
 }  // namespace berth::container

@@ -289,6 +289,26 @@ class RunTest(BerthTest):
         self.assertIn("33 101\r\n", text)
         self.assertIn("/dev/pts/0\r\n", text)
 
+    def test_detach_keys_leave_the_container_running(self):
+        import select
+        master, slave = os.openpty()
+        p = subprocess.Popen([BERTH, "--root", self.root, "run", "-it", "--name", "dk", "bb:1", "sh"],
+                             stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+        os.close(slave)
+        out = b""
+        end = time.time() + 10
+        while time.time() < end and b"# " not in out:
+            r, _, _ = select.select([master], [], [], 0.1)
+            if r:
+                out += os.read(master, 4096)
+        os.write(master, b"echo \x10x typed\r")  # a lone ctrl-p passes through
+        time.sleep(0.3)
+        os.write(master, b"\x10\x11")
+        self.assertEqual(p.wait(timeout=10), 0)
+        os.close(master)
+        self.assertRegex(self.ok("ps").out, r"Up .* dk\n")
+        self.assertIn("x typed", self.ok("logs", "dk").out)
+
     def test_cp_and_export_stay_inside_the_container(self):
         self.ok("run", "--name", "cpt", "bb:1", "sh", "-c",
                 "mkdir -p /d/sub && echo inside > /d/sub/f && ln -s /etc/hostname /d/evil && "
