@@ -42,6 +42,7 @@ int CmdCp(Context& ctx, const std::vector<std::string>& args);
 int CmdExport(Context& ctx, const std::vector<std::string>& args);
 int CmdTop(Context& ctx, const std::vector<std::string>& args);
 int CmdCommit(Context& ctx, const std::vector<std::string>& args);
+int CmdBuild(Context& ctx, const std::vector<std::string>& args);
 int CmdDiff(Context& ctx, const std::vector<std::string>& args);
 
 // Pulls ref for `run`/`create` (progress and status on stderr, as docker's

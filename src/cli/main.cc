@@ -20,6 +20,7 @@ namespace berth::cli {
 namespace {
 
 const CommandInfo kTop[] = {
+    {"build", "Build an image from a Dockerfile", CmdBuild},
     {"commit", "Create a new image from a container's changes", CmdCommit},
     {"cp", "Copy files/folders between a container and the local filesystem", CmdCp},
     {"create", "Create a new container", CmdCreate},
@@ -75,6 +76,7 @@ const CommandInfo kContainer[] = {
 };
 
 const CommandInfo kImage[] = {
+    {"build", "Build an image from a Dockerfile", CmdBuild},
     {"history", "Show the history of an image", CmdHistory},
     {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
     {"inspect", "Display detailed information on one or more images", CmdImageInspect},

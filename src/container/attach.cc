@@ -197,7 +197,7 @@ Result<int> Relay(int fd, const RelayOptions& o) {
   pollfd pfd[2] = {{fd, POLLIN, 0}, {sp[0], POLLIN, 0}};
   for (;;) {
     while (auto f = TRY(parser.Next())) {
-      if (f->type == FrameType::kStdout || f->type == FrameType::kStderr) {
+      if ((f->type == FrameType::kStdout || f->type == FrameType::kStderr) && !o.discard_output) {
         int out = f->type == FrameType::kStdout ? STDOUT_FILENO : STDERR_FILENO;
         (void)WriteAll(out, f->payload.data(), f->payload.size());
       } else if (f->type == FrameType::kExit) {

@@ -56,6 +56,7 @@ struct RelayOptions {
   bool stdin_open = false;  // -i: forward our stdin
   bool tty = false;         // -t: raw terminal, resize; no signal proxy
   bool sig_proxy = true;    // forward SIGINT/SIGTERM/... to the container (without -t)
+  bool discard_output = false;  // read the output but print nothing (build -q)
 };
 
 // After WaitStarted: copies the container's output to our stdout/stderr
