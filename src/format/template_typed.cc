@@ -357,11 +357,44 @@ bool IsTrueTyped(const Value& v) {
   return false;
 }
 
+const GoMethod* FindMethod(const Value& v, const std::string& name) {
+  if (!v.typed()) return nullptr;
+  const GoType* t = v.type();
+  for (const GoType* u : {t, t->kind == GoKind::kPointer ? t->elem : nullptr}) {
+    if (u == nullptr) continue;
+    for (const auto& m : u->methods) {
+      if (m.name == name) return &m;
+    }
+  }
+  return nullptr;
+}
+
+bool IsFieldMethod(const Value& v, const std::string& name) {
+  if (!v.typed()) return false;
+  const GoType* t = v.type()->kind == GoKind::kPointer ? v.type()->elem : v.type();
+  if (t == nullptr || t->kind != GoKind::kStruct || !t->fields_are_methods) return false;
+  return std::any_of(t->fields.begin(), t->fields.end(),
+                     [&](const GoField& f) { return f.name == name; });
+}
+
+Value CallMethod(const Value& v, const GoMethod& m, const std::vector<std::string>& args) {
+  Value r = Deref(v);
+  return Value::Own(m.call(r.json(), args), GoStringType());
+}
+
 Lookup TypedField(const Value& receiver, const std::string& name, bool has_args,
                   bool missing_key_error) {
   const GoType& typ = *receiver.type();
   bool is_nil = typ.kind == GoKind::kPointer && receiver.json().is_null();
   Value r = Deref(receiver);
+  if (const GoMethod* m = is_nil ? nullptr : FindMethod(receiver, name)) {
+    // Calls with arguments are made by the executor (CallMethod).
+    if (has_args) return {.error = "can't call method " + name + " here"};
+    if (m->params != 0) {
+      return {.error = "wrong number of args for " + name + ": want " + std::to_string(m->params) + " got 0"};
+    }
+    return {.value = CallMethod(receiver, *m, {})};
+  }
   if (!is_nil && r.typed()) {
     Lookup m = Method(r, name, has_args);
     if (m.value.valid() || !m.error.empty()) return m;
