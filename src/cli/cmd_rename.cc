@@ -16,7 +16,6 @@ namespace berth::cli {
 
 int CmdRename(Context& ctx, const std::vector<std::string>& args) {
   FlagSet fs(ctx.command_path(), "rename CONTAINER NEW_NAME", "Rename a container");
-  fs.SetAliases({"berth container rename", "berth rename"});
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (fs.args().size() != 2) return ArgCountError(fs, "requires exactly 2 arguments");

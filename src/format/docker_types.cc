@@ -110,11 +110,51 @@ const GoType* PortMap() {
   return t;
 }
 
+// container.Resources, embedded in HostConfig.
+const GoType* Resources() {
+  static const GoType* int64_ptr = GoPointerType(GoInt64Type());
+  static const GoType* t = GoStructType(
+      "container.Resources",
+      {
+          {.name = "CPUShares", .json = "CpuShares", .type = GoInt64Type()},
+          {.name = "Memory", .type = GoInt64Type()},
+          {.name = "NanoCPUs", .json = "NanoCpus", .type = GoInt64Type()},
+          {.name = "CgroupParent", .type = GoStringType()},
+          {.name = "BlkioWeight", .type = GoBasicType(GoKind::kInt, "uint16")},
+          {.name = "BlkioWeightDevice", .type = OpaqueSlice("[]*blkiodev.WeightDevice")},
+          {.name = "BlkioDeviceReadBps", .type = OpaqueSlice("[]*blkiodev.ThrottleDevice")},
+          {.name = "BlkioDeviceWriteBps", .type = OpaqueSlice("[]*blkiodev.ThrottleDevice")},
+          {.name = "BlkioDeviceReadIOps", .type = OpaqueSlice("[]*blkiodev.ThrottleDevice")},
+          {.name = "BlkioDeviceWriteIOps", .type = OpaqueSlice("[]*blkiodev.ThrottleDevice")},
+          {.name = "CPUPeriod", .json = "CpuPeriod", .type = GoInt64Type()},
+          {.name = "CPUQuota", .json = "CpuQuota", .type = GoInt64Type()},
+          {.name = "CPURealtimePeriod", .json = "CpuRealtimePeriod", .type = GoInt64Type()},
+          {.name = "CPURealtimeRuntime", .json = "CpuRealtimeRuntime", .type = GoInt64Type()},
+          {.name = "CpusetCpus", .type = GoStringType()},
+          {.name = "CpusetMems", .type = GoStringType()},
+          {.name = "Devices", .type = OpaqueSlice("[]container.DeviceMapping")},
+          {.name = "DeviceCgroupRules", .type = StringSlice()},
+          {.name = "DeviceRequests", .type = OpaqueSlice("[]container.DeviceRequest")},
+          {.name = "KernelMemory", .type = GoInt64Type()},
+          {.name = "KernelMemoryTCP", .type = GoInt64Type()},
+          {.name = "MemoryReservation", .type = GoInt64Type()},
+          {.name = "MemorySwap", .type = GoInt64Type()},
+          {.name = "MemorySwappiness", .type = int64_ptr},
+          {.name = "OomKillDisable", .type = GoPointerType(GoBoolType())},
+          {.name = "PidsLimit", .type = int64_ptr},
+          {.name = "Ulimits", .type = OpaqueSlice("[]*units.Ulimit")},
+          {.name = "CPUCount", .json = "CpuCount", .type = GoInt64Type()},
+          {.name = "CPUPercent", .json = "CpuPercent", .type = GoInt64Type()},
+          {.name = "IOMaximumIOps", .type = GoBasicType(GoKind::kInt, "uint64")},
+          {.name = "IOMaximumBandwidth", .type = GoBasicType(GoKind::kInt, "uint64")},
+      });
+  return t;
+}
+
 const GoType* HostConfig() {
   static const GoType* log_config = GoStructType(
       "container.LogConfig",
       {{.name = "Type", .type = GoStringType()}, {.name = "Config", .type = StringMap()}});
-  static const GoType* int64_ptr = GoPointerType(GoInt64Type());
   static const GoType* t = GoStructType(
       "container.HostConfig",
       {
@@ -153,37 +193,8 @@ const GoType* HostConfig() {
           {.name = "Runtime", .type = GoStringType(), .omitempty = true},
           {.name = "ConsoleSize", .type = GoSliceType(GoBasicType(GoKind::kInt, "uint"), "[2]uint")},
           {.name = "Isolation", .type = GoBasicType(GoKind::kString, "container.Isolation")},
-          {.name = "CPUShares", .json = "CpuShares", .type = GoInt64Type()},
-          {.name = "Memory", .type = GoInt64Type()},
-          {.name = "NanoCPUs", .json = "NanoCpus", .type = GoInt64Type()},
-          {.name = "CgroupParent", .type = GoStringType()},
-          {.name = "BlkioWeight", .type = GoBasicType(GoKind::kInt, "uint16")},
-          {.name = "BlkioWeightDevice", .type = OpaqueSlice("[]*blkiodev.WeightDevice")},
-          {.name = "BlkioDeviceReadBps", .type = OpaqueSlice("[]*blkiodev.ThrottleDevice")},
-          {.name = "BlkioDeviceWriteBps", .type = OpaqueSlice("[]*blkiodev.ThrottleDevice")},
-          {.name = "BlkioDeviceReadIOps", .type = OpaqueSlice("[]*blkiodev.ThrottleDevice")},
-          {.name = "BlkioDeviceWriteIOps", .type = OpaqueSlice("[]*blkiodev.ThrottleDevice")},
-          {.name = "CPUPeriod", .json = "CpuPeriod", .type = GoInt64Type()},
-          {.name = "CPUQuota", .json = "CpuQuota", .type = GoInt64Type()},
-          {.name = "CPURealtimePeriod", .json = "CpuRealtimePeriod", .type = GoInt64Type()},
-          {.name = "CPURealtimeRuntime", .json = "CpuRealtimeRuntime", .type = GoInt64Type()},
-          {.name = "CpusetCpus", .type = GoStringType()},
-          {.name = "CpusetMems", .type = GoStringType()},
-          {.name = "Devices", .type = OpaqueSlice("[]container.DeviceMapping")},
-          {.name = "DeviceCgroupRules", .type = StringSlice()},
-          {.name = "DeviceRequests", .type = OpaqueSlice("[]container.DeviceRequest")},
-          {.name = "KernelMemory", .type = GoInt64Type()},
-          {.name = "KernelMemoryTCP", .type = GoInt64Type()},
-          {.name = "MemoryReservation", .type = GoInt64Type()},
-          {.name = "MemorySwap", .type = GoInt64Type()},
-          {.name = "MemorySwappiness", .type = int64_ptr},
-          {.name = "OomKillDisable", .type = GoPointerType(GoBoolType())},
-          {.name = "PidsLimit", .type = int64_ptr},
-          {.name = "Ulimits", .type = OpaqueSlice("[]*units.Ulimit")},
-          {.name = "CPUCount", .json = "CpuCount", .type = GoInt64Type()},
-          {.name = "CPUPercent", .json = "CpuPercent", .type = GoInt64Type()},
-          {.name = "IOMaximumIOps", .type = GoBasicType(GoKind::kInt, "uint64")},
-          {.name = "IOMaximumBandwidth", .type = GoBasicType(GoKind::kInt, "uint64")},
+          {.name = "Resources", .type = Resources(), .embedded = true},
+          {.name = "Mounts", .type = OpaqueSlice("[]mount.Mount"), .omitempty = true},
           {.name = "MaskedPaths", .type = StringSlice()},
           {.name = "ReadonlyPaths", .type = StringSlice()},
           {.name = "Init", .type = GoPointerType(GoBoolType()), .omitempty = true},
@@ -256,26 +267,34 @@ const GoType* NetworkSettings() {
                                       {.name = "DriverOpts", .type = StringMap()},
                                   });
   static const GoType* addresses = GoSliceType(address);
+  static const GoType* base = GoStructType(
+      "types.NetworkSettingsBase", {
+                                       {.name = "Bridge", .type = GoStringType()},
+                                       {.name = "SandboxID", .type = GoStringType()},
+                                       {.name = "HairpinMode", .type = GoBoolType()},
+                                       {.name = "LinkLocalIPv6Address", .type = GoStringType()},
+                                       {.name = "LinkLocalIPv6PrefixLen", .type = GoIntType()},
+                                       {.name = "Ports", .type = PortMap()},
+                                       {.name = "SandboxKey", .type = GoStringType()},
+                                       {.name = "SecondaryIPAddresses", .type = addresses},
+                                       {.name = "SecondaryIPv6Addresses", .type = addresses},
+                                   });
+  static const GoType* defaults = GoStructType(
+      "types.DefaultNetworkSettings", {
+                                          {.name = "EndpointID", .type = GoStringType()},
+                                          {.name = "Gateway", .type = GoStringType()},
+                                          {.name = "GlobalIPv6Address", .type = GoStringType()},
+                                          {.name = "GlobalIPv6PrefixLen", .type = GoIntType()},
+                                          {.name = "IPAddress", .type = GoStringType()},
+                                          {.name = "IPPrefixLen", .type = GoIntType()},
+                                          {.name = "IPv6Gateway", .type = GoStringType()},
+                                          {.name = "MacAddress", .type = GoStringType()},
+                                      });
   static const GoType* t = GoPointerType(GoStructType(
       "types.NetworkSettings",
       {
-          {.name = "Bridge", .type = GoStringType()},
-          {.name = "SandboxID", .type = GoStringType()},
-          {.name = "HairpinMode", .type = GoBoolType()},
-          {.name = "LinkLocalIPv6Address", .type = GoStringType()},
-          {.name = "LinkLocalIPv6PrefixLen", .type = GoIntType()},
-          {.name = "Ports", .type = PortMap()},
-          {.name = "SandboxKey", .type = GoStringType()},
-          {.name = "SecondaryIPAddresses", .type = addresses},
-          {.name = "SecondaryIPv6Addresses", .type = addresses},
-          {.name = "EndpointID", .type = GoStringType()},
-          {.name = "Gateway", .type = GoStringType()},
-          {.name = "GlobalIPv6Address", .type = GoStringType()},
-          {.name = "GlobalIPv6PrefixLen", .type = GoIntType()},
-          {.name = "IPAddress", .type = GoStringType()},
-          {.name = "IPPrefixLen", .type = GoIntType()},
-          {.name = "IPv6Gateway", .type = GoStringType()},
-          {.name = "MacAddress", .type = GoStringType()},
+          {.name = "NetworkSettingsBase", .type = base, .embedded = true},
+          {.name = "DefaultNetworkSettings", .type = defaults, .embedded = true},
           {.name = "Networks", .type = GoMapType(GoStringType(), GoPointerType(endpoint))},
       }));
   return t;
@@ -332,8 +351,8 @@ const GoType* ImageInspectType() {
 
 const GoType* ContainerInspectType() {
   static const GoType* string_slice = StringSlice();
-  static const GoType* t = GoStructType(
-      "types.ContainerJSON",
+  static const GoType* base = GoStructType(
+      "types.ContainerJSONBase",
       {
           {.name = "ID", .json = "Id", .type = GoStringType()},
           {.name = "Created", .type = GoStringType()},
@@ -367,10 +386,14 @@ const GoType* ContainerInspectType() {
           {.name = "GraphDriver", .type = GraphDriverData()},
           {.name = "SizeRw", .type = GoPointerType(GoInt64Type()), .omitempty = true},
           {.name = "SizeRootFs", .type = GoPointerType(GoInt64Type()), .omitempty = true},
-          {.name = "Mounts", .type = GoSliceType(MountPoint())},
-          {.name = "Config", .type = GoPointerType(ContainerConfig())},
-          {.name = "NetworkSettings", .type = NetworkSettings()},
       });
+  static const GoType* t = GoStructType(
+      "types.ContainerJSON", {
+                                 {.name = "ContainerJSONBase", .type = GoPointerType(base), .embedded = true},
+                                 {.name = "Mounts", .type = GoSliceType(MountPoint())},
+                                 {.name = "Config", .type = GoPointerType(ContainerConfig())},
+                                 {.name = "NetworkSettings", .type = NetworkSettings()},
+                             });
   return t;
 }
 

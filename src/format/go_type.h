@@ -35,6 +35,10 @@ struct GoField {
   std::string json{};        // its key in the JSON document: "Id"
   const GoType* type = nullptr;
   bool omitempty = false;    // encoding/json's omitempty
+  // An embedded struct (or pointer to one): its fields are promoted (found
+  // as the outer struct's) and its JSON is inlined in the outer object;
+  // printed, it is a nested value, as Go prints it.
+  bool embedded = false;
 };
 
 // A method with string parameters returning a string, as docker's listing

@@ -186,5 +186,27 @@ TEST(TemplateTypedTest, MethodsWithArguments) {
             "NAMES my long label x");
 }
 
+// Go's embedded structs (types.ContainerJSON embeds *ContainerJSONBase,
+// HostConfig embeds Resources): fields promoted, JSON inlined, printed nested.
+TEST(TemplateTypedTest, EmbeddedStructs) {
+  static const GoType* res = GoStructType("pkg.Res", {{.name = "CPU", .json = "Cpu", .type = GoIntType()},
+                                                      {.name = "Swap", .type = GoPointerType(GoIntType())}});
+  static const GoType* base = GoStructType("pkg.Base", {{.name = "ID", .json = "Id", .type = GoStringType()},
+                                                        {.name = "Res", .type = res, .embedded = true}});
+  static const GoType* doc = GoStructType("pkg.Doc", {{.name = "Base", .type = GoPointerType(base), .embedded = true},
+                                                      {.name = "Name", .type = GoStringType()}});
+  auto run = [](std::string_view text, const Json& data) {
+    auto out = Template::Parse(text)->Execute(data, {.missing_key_error = false, .type = doc});
+    return out.ok() ? *out : "EXEC: " + out.error().message;
+  };
+  Json j{{"Id", "x"}, {"Cpu", 2}, {"Swap", 1}, {"Name", "n"}};
+  EXPECT_EQ(run("{{.ID}} {{.CPU}} {{.Name}} {{.Res.CPU}} {{.Base.ID}}", j), "x 2 n 2 x");
+  EXPECT_EQ(run("{{json .}}", j), R"({"Id":"x","Cpu":2,"Swap":1,"Name":"n"})");
+  EXPECT_EQ(run("{{.}}", j), "{0xc000010000 n}");
+  EXPECT_EQ(run("{{.Base}}", j), "{x {2 0xc000010000}}");
+  EXPECT_EQ(run("{{.Nope}}", j),
+            "EXEC: template: :1:2: executing \"\" at <.Nope>: can't evaluate field Nope in type pkg.Doc");
+}
+
 }  // namespace
 }  // namespace berth

@@ -158,6 +158,24 @@ class ContainerInspectTest(BerthTest):
         self.assertEqual(out, f"/c1 exited false 3 none {cid}\n")
         self.assertEqual(self.ok("inspect", "-f", "{{range .Mounts}}{{.Destination}},{{.RW}};{{end}}",
                                  "c1").out, "/hosttmp,true;/r,false;\n")
+        # Go's printing of the structs, embedded ones nested (HostConfig's
+        # Resources, NetworkSettings' two bases), as docker 20.10 printed them
+        # for the same run (its varying addresses read 0xc000010000 here).
+        out = self.ok("inspect", "-f", "{{.Mounts}}\n{{.HostConfig}}\n{{.NetworkSettings}}", "c1").out
+        self.assertEqual(out.split("\n"), [
+            f"[{{bind  {src_rw} /hosttmp   true rprivate}} {{bind  {src_ro} /r  ro false rprivate}}]",
+            f"{{[{src_rw}:/hosttmp {src_ro}:/r:ro]  {{json-file map[]}} none map[] {{no 0}} false  [] [] "
+            f"[] {hc['CgroupnsMode']} [] [] [] [] [] private  [] 0  false false false [] map[] map[]   "
+            "67108864 map[] runc [0 0]  {0 0 0  0 [] [] [] [] [] 0 0 0 0   [] [] [] 0 0 0 0 <nil> "
+            "0xc000010000 <nil> [] 0 0 0 0} [] [/proc/asound /proc/acpi /proc/kcore /proc/keys "
+            "/proc/latency_stats /proc/timer_list /proc/timer_stats /proc/sched_debug /proc/scsi "
+            "/sys/firmware] [/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger] <nil>}",
+            "{{  false  0 map[]  [] []} {   0  0  } map[none:0xc000010000]}",
+            ""])
+        self.assertEqual(self.ok("inspect", "-f", "{{.HostConfig.CPUShares}} {{.HostConfig.Resources.Memory}} "
+                                 "{{.NetworkSettings.SandboxKey}}|{{.NetworkSettings.IPAddress}}|"
+                                 "{{json .NetworkSettings.NetworkSettingsBase.Ports}}", "c1").out,
+                         "0 0 ||{}\n")
 
     def test_templates_on_a_running_host_network_container(self):
         cid = self.ok("run", "-d", "--network", "host", "--read-only", "--name", "h1", "bb:1",
@@ -186,6 +204,11 @@ class ContainerInspectTest(BerthTest):
         d = json.loads(self.ok("inspect", "h1").out)[0]
         self.assertEqual(fmt("{{json .Config}}"), json.dumps(d["Config"], separators=(",", ":")) + "\n")
         self.assertEqual(fmt("{{json .State}}"), json.dumps(d["State"], separators=(",", ":")) + "\n")
+        # The typed document marshals back to inspect's JSON (embedded structs inlined).
+        self.assertEqual(json.loads(fmt("{{json .}}")), d)
+        self.assertEqual(list(json.loads(fmt("{{json .}}"))), TOP_KEYS)
+        self.assertEqual(list(json.loads(fmt("{{json .HostConfig}}"))), list(DOCKER_HOST_CONFIG))
+        self.assertEqual(list(json.loads(fmt("{{json .NetworkSettings}}"))), NETWORK_KEYS)
         self.assertEqual(list(d["NetworkSettings"]["Networks"]), ["host"])
         self.assertEqual(d["HostConfig"]["NetworkMode"], "host")
         self.assertEqual(fmt("{{.Id}}"), cid + "\n")  # the raw JSON's key, as docker's fallback
