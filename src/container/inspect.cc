@@ -2,14 +2,17 @@
 // `docker inspect` output (`{{.State.Status}}`, `.HostConfig.Binds`,
 // `.GraphDriver.Data.UpperDir`) work on berth's containers. Key order and
 // defaults were checked against dockerd 20.10 for containers run with
-// --network none and --network host (tests/integration/test_container_inspect.py).
+// --network none and --network host (tests/integration/test_container_inspect.py);
+// the bridge's fields follow docker's for its default bridge network.
 #include "container/inspect.h"
 
+#include <optional>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/strings.h"
+#include "container/network.h"
 #include "digest/digest.h"
 #include "runtime/spec.h"
 
@@ -37,51 +40,83 @@ Json StateJson(const State& s) {
               {"FinishedAt", TimeOrZero(s.finished_at)}};
 }
 
-// Docker's GraphDriver for overlay2, with berth's directories: the image's
-// snapshots (nearest first) as LowerDir, the container's upper, work and
-// rootfs dirs as UpperDir, WorkDir and MergedDir.
+// Docker's GraphDriver for overlay2, with berth's directories: the init
+// layer and the image's snapshots (nearest first) as LowerDir, as the
+// overlay is mounted (docker's starts with its "-init" layer too), the
+// container's upper, work and rootfs dirs as UpperDir, WorkDir and MergedDir.
 Result<Json> GraphDriverJson(const store::Store& store, const Container& c, const ContainerDir& d) {
-  std::string lower = d.empty();
+  std::string lower = d.init();
   if (c.chain_id) {
-    lower.clear();
-    for (const std::string& dir : TRY(store.snapshots().LowerDirs(*c.chain_id))) {
-      lower += (lower.empty() ? "" : ":") + dir;
-    }
+    for (const std::string& dir : TRY(store.snapshots().LowerDirs(*c.chain_id))) lower += ":" + dir;
   }
   Json data{{"LowerDir", lower}, {"MergedDir", d.rootfs()}, {"UpperDir", d.upper()},
             {"WorkDir", d.work()}};
   return Json{{"Data", data}, {"Name", "overlay2"}};
 }
 
-// What docker shows for a container on the predefined "none" or "host"
-// network. berth makes no sandbox, so SandboxID and SandboxKey are empty;
-// the network's id is a fixed digest of its name once the container has
-// started (docker's is empty until then too).
-Json NetworkSettingsJson(const Container& c, const State& s) {
-  std::string network_id;
+// docker's nat.PortMap key for a mapping: "80/tcp".
+std::string PortKey(const PortMapping& p) { return std::to_string(p.container_port) + "/" + p.protocol; }
+
+// HostConfig.PortBindings from -p: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}.
+Json PortBindingsJson(const Container& c) {
+  Json out = Json::object();
+  for (const std::string& spec : c.host.ports) {
+    auto p = ParsePortMapping(spec);
+    if (!p.ok()) continue;
+    std::string key = PortKey(*p);
+    if (!out.contains(key)) out[key] = Json::array();
+    out[key].push_back(Json{{"HostIp", p->host_ip}, {"HostPort", std::to_string(p->host_port)}});
+  }
+  return out;
+}
+
+// What docker shows for a container on the predefined "none", "host" or
+// "bridge" network. berth makes no sandbox, so SandboxID and SandboxKey are
+// empty; the network's id is a fixed digest of its name once the container
+// has started (docker's is empty until then too). A running container on
+// the bridge has its address, gateway, MAC and published ports (what its
+// monitor recorded in network.json), as docker's has while connected.
+Json NetworkSettingsJson(const Container& c, const State& s, const ContainerDir& d) {
+  std::optional<Attachment> a;
+  if (c.host.network_mode == "bridge" && s.Running()) {
+    if (auto loaded = LoadAttachment(d.dir + "/network.json"); loaded.ok()) a = *loaded;
+  }
+  std::string network_id, endpoint_id, ip, gateway, mac;
+  int prefix = 0;
+  Json ports = Json::object();
   if (s.started_at != 0) network_id = Digest::Of("berth network " + c.host.network_mode).hex();
+  if (a) {
+    endpoint_id = Digest::Of("berth endpoint " + c.id).hex();
+    ip = a->ip, gateway = a->gateway, mac = a->mac, prefix = a->prefix;
+    for (const PortMapping& p : a->ports) {
+      std::string key = PortKey(p);
+      if (!ports.contains(key)) ports[key] = Json::array();
+      ports[key].push_back(Json{{"HostIp", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
+                                {"HostPort", std::to_string(p.host_port)}});
+    }
+  }
   Json endpoint{{"IPAMConfig", nullptr}, {"Links", nullptr},       {"Aliases", nullptr},
-                {"NetworkID", network_id}, {"EndpointID", ""},     {"Gateway", ""},
-                {"IPAddress", ""},       {"IPPrefixLen", 0},       {"IPv6Gateway", ""},
-                {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""},
+                {"NetworkID", network_id}, {"EndpointID", endpoint_id}, {"Gateway", gateway},
+                {"IPAddress", ip},       {"IPPrefixLen", prefix},  {"IPv6Gateway", ""},
+                {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", mac},
                 {"DriverOpts", nullptr}};
   return Json{{"Bridge", ""},
               {"SandboxID", ""},
               {"HairpinMode", false},
               {"LinkLocalIPv6Address", ""},
               {"LinkLocalIPv6PrefixLen", 0},
-              {"Ports", Json::object()},
+              {"Ports", ports},
               {"SandboxKey", ""},
               {"SecondaryIPAddresses", nullptr},
               {"SecondaryIPv6Addresses", nullptr},
-              {"EndpointID", ""},
-              {"Gateway", ""},
+              {"EndpointID", endpoint_id},
+              {"Gateway", gateway},
               {"GlobalIPv6Address", ""},
               {"GlobalIPv6PrefixLen", 0},
-              {"IPAddress", ""},
-              {"IPPrefixLen", 0},
+              {"IPAddress", ip},
+              {"IPPrefixLen", prefix},
               {"IPv6Gateway", ""},
-              {"MacAddress", ""},
+              {"MacAddress", mac},
               {"Networks", Json{{c.host.network_mode, endpoint}}}};
 }
 
@@ -101,7 +136,7 @@ Json HostConfigJson(const Container& c) {
       {"ContainerIDFile", ""},
       {"LogConfig", Json{{"Type", "json-file"}, {"Config", Json::object()}}},
       {"NetworkMode", h.network_mode},
-      {"PortBindings", Json::object()},
+      {"PortBindings", PortBindingsJson(c)},
       {"RestartPolicy", Json{{"Name", h.restart.empty() ? "no" : h.restart}, {"MaximumRetryCount", 0}}},
       {"AutoRemove", h.auto_remove},
       {"VolumeDriver", ""},
@@ -220,7 +255,7 @@ Result<Json> InspectContainer(const store::Store& store, const Container& c, con
   }
   j["Mounts"] = MountsJson(c);
   j["Config"] = c.config.ToDockerJson();
-  j["NetworkSettings"] = NetworkSettingsJson(c, s);
+  j["NetworkSettings"] = NetworkSettingsJson(c, s, d);
   return j;
 }
 

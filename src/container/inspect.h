@@ -24,8 +24,8 @@ Result<Json> InspectContainer(const store::Store& store, const Container& c, con
                               bool size);
 
 // Docker's HostConfig for c: every key docker prints, c's settings where
-// berth has them (Binds, NetworkMode, RestartPolicy, AutoRemove,
-// ReadonlyRootfs, Runtime), docker's defaults elsewhere.
+// berth has them (Binds, NetworkMode, PortBindings from -p, RestartPolicy,
+// AutoRemove, ReadonlyRootfs, Runtime), docker's defaults elsewhere.
 Json HostConfigJson(const Container& c);
 
 // Docker's Mounts for c's -v binds: Type "bind", Source, Destination, Mode

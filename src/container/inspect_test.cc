@@ -41,6 +41,12 @@ TEST(InspectTest, HostConfigHasDockersKeysAndTheRecordsValues) {
   EXPECT_EQ(host["AutoRemove"], true);
   EXPECT_EQ(host["ReadonlyRootfs"], true);
   EXPECT_EQ(host["Runtime"], "crun");
+  EXPECT_EQ(DumpJson(host["PortBindings"]), "{}");
+
+  c.host.ports = {"8080:80", "8081:80/tcp", "127.0.0.1:5353:53/udp"};
+  EXPECT_EQ(DumpJson(HostConfigJson(c)["PortBindings"]),
+            R"({"80/tcp":[{"HostIp":"","HostPort":"8080"},{"HostIp":"","HostPort":"8081"}],)"
+            R"("53/udp":[{"HostIp":"127.0.0.1","HostPort":"5353"}]})");
 }
 
 }  // namespace

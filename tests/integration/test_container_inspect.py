@@ -134,7 +134,11 @@ class ContainerInspectTest(BerthTest):
         self.assertEqual(list(gd["Data"]), ["LowerDir", "MergedDir", "UpperDir", "WorkDir"])
         self.assertEqual(gd["Data"]["UpperDir"], os.path.join(self.cdir(cid), "upper"))
         self.assertEqual(gd["Data"]["WorkDir"], os.path.join(self.cdir(cid), "work"))
-        for lower in gd["Data"]["LowerDir"].split(":"):
+        # As docker's: the container's init layer first, then the image's layers.
+        lowers = gd["Data"]["LowerDir"].split(":")
+        self.assertEqual(lowers[0], os.path.join(self.cdir(cid), "init"))
+        self.assertTrue(os.path.exists(os.path.join(lowers[0], ".dockerenv")))
+        for lower in lowers[1:]:
             self.assertTrue(os.path.isfile(os.path.join(lower, "bin", "busybox")), lower)
         self.assertEqual(d["Mounts"], [
             {"Type": "bind", "Source": src_rw, "Destination": "/hosttmp", "Mode": "", "RW": True,
@@ -221,6 +225,40 @@ class ContainerInspectTest(BerthTest):
         self.assertEqual(sized["SizeRootFs"], sized["SizeRw"] + image_size)
         self.assertEqual(fmt("{{.SizeRw}}", "-s"), f"{sized['SizeRw']}\n")
         self.ok("rm", "-f", "h1")
+
+    def test_bridge_container_shows_its_address_and_ports(self):
+        if not os.path.exists("/usr/lib/cni/bridge"):
+            self.skipTest("the CNI plugins are not installed (containernetworking-plugins)")
+        port = 20000 + (os.getpid() + 7) % 20000
+        r = self.berth("run", "-d", "--network", "bridge", "-p", f"{port}:80", "--name", "br1", "bb:1",
+                       "sleep", "30")
+        if r.code == 125 and "cannot be set up on this host" in r.err:
+            self.skipTest("this host refuses the bridge: " + r.err.strip())
+        self.assertEqual(r.code, 0, r)
+        d = self.inspect("br1")
+        ns = d["NetworkSettings"]
+        self.assertEqual(list(ns), NETWORK_KEYS)
+        self.assertTrue(ns["IPAddress"].startswith("10.89."), ns)
+        self.assertEqual((ns["IPPrefixLen"], ns["Gateway"]), (16, "10.89.0.1"))
+        self.assertRegex(ns["MacAddress"], r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+        self.assertRegex(ns["EndpointID"], r"^[0-9a-f]{64}$")
+        self.assertEqual(ns["Ports"], {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(port)}]})
+        ep = ns["Networks"]["bridge"]
+        self.assertEqual(list(ep), list(ENDPOINT))
+        self.assertEqual((ep["IPAddress"], ep["IPPrefixLen"], ep["Gateway"], ep["MacAddress"],
+                          ep["EndpointID"]),
+                         (ns["IPAddress"], 16, "10.89.0.1", ns["MacAddress"], ns["EndpointID"]))
+        self.assertEqual(d["HostConfig"]["PortBindings"],
+                         {"80/tcp": [{"HostIp": "", "HostPort": str(port)}]})
+        self.assertEqual(d["HostConfig"]["NetworkMode"], "bridge")
+        # docker's documented templates.
+        out = self.ok("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}|"
+                      "{{range $p, $conf := .NetworkSettings.Ports}}{{$p}} -> "
+                      "{{(index $conf 0).HostPort}}{{end}}", "br1").out
+        self.assertEqual(out, f"{ns['IPAddress']}|80/tcp -> {port}\n")
+        self.ok("stop", "-t", "0", "br1")
+        ns = self.inspect("br1")["NetworkSettings"]
+        self.assertEqual((ns["IPAddress"], ns["Ports"], ns["Networks"]["bridge"]["IPAddress"]), ("", {}, ""))
 
     def test_created_container_and_lookup_order(self):
         cid = self.ok("create", "--name", "c2", "bb:1", "true").out.strip()
