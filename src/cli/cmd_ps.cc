@@ -113,6 +113,17 @@ bool Matches(const Filters& f, const Container& c, const State& s) {
 }
 
 // docker's PORTS: "0.0.0.0:8080->80/tcp, ..." (published ports only).
+// docker's MOUNTS: each mount's volume name, or its source for a bind,
+// cut to 15 characters unless --no-trunc.
+std::string MountsText(const Container& c, bool trunc) {
+  std::vector<std::string> names;
+  for (const std::string& b : c.host.binds) {
+    std::string source = Split(b, ':')[0];
+    names.push_back(trunc ? Ellipsis(source, 15) : source);
+  }
+  return Join(names, ",");
+}
+
 std::string PortsText(const Container& c) {
   std::vector<std::string> parts;
   for (const std::string& p : c.host.ports) {
@@ -217,7 +228,7 @@ int CmdPs(Context& ctx, const std::vector<std::string>& args) {
                         {"Image", c.image},
                         {"Labels", LabelsText(c)},
                         {"LocalVolumes", "0"},
-                        {"Mounts", ""},
+                        {"Mounts", MountsText(c, !*no_trunc)},
                         {"Names", c.name},
                         {"Networks", c.host.network_mode},
                         {"Ports", PortsText(c)},

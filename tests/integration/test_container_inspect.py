@@ -162,6 +162,12 @@ class ContainerInspectTest(BerthTest):
         self.assertEqual(out, f"/c1 exited false 3 none {cid}\n")
         self.assertEqual(self.ok("inspect", "-f", "{{range .Mounts}}{{.Destination}},{{.RW}};{{end}}",
                                  "c1").out, "/hosttmp,true;/r,false;\n")
+        # ps's MOUNTS: bind sources, cut to 15 characters as docker's formatter does.
+        cut = lambda p: p if len(p) <= 15 else p[:14] + "\u2026"
+        self.assertEqual(self.ok("ps", "-a", "--format", "{{.Mounts}}|{{.LocalVolumes}}").out,
+                         f"{cut(src_rw)},{cut(src_ro)}|0\n")
+        self.assertEqual(self.ok("ps", "-a", "--no-trunc", "--format", "{{.Mounts}}").out,
+                         f"{src_rw},{src_ro}\n")
         # Go's printing of the structs, embedded ones nested (HostConfig's
         # Resources, NetworkSettings' two bases), as docker 20.10 printed them
         # for the same run (its varying addresses read 0xc000010000 here).
