@@ -38,16 +38,7 @@ int CmdContainerPrune(Context& ctx, const std::vector<std::string>& args) {
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (!fs.args().empty()) return ArgCountError(fs, "accepts no arguments");
-  if (!*force) {
-    Print("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-    std::fflush(stdout);
-    std::string answer;
-    std::getline(std::cin, answer);
-    if (answer != "y" && answer != "Y") {
-      Print("Total reclaimed space: 0B\n");
-      return 0;
-    }
-  }
+  if (!*force && !ConfirmPrune("WARNING! This will remove all stopped containers.\n")) return 0;
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());
   auto report = container::PruneContainers(**store, *filters, NowNanos());
