@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -193,7 +194,8 @@ Status Monitor::Launch(int* status) {
     }
   }
   argv.push_back(id_);
-  (void)RuncDelete(id_, true, runtime_);  // a leftover of a monitor killed earlier
+  // A leftover of a monitor killed earlier (runc's state dir is still there).
+  if (PathExists(std::string(kRuncRoot) + "/" + id_)) (void)RuncDelete(id_, true, runtime_);
   pid_t runc = TRY(Spawn({.argv = argv, .fds = fds, .cwd = dir_.bundle()}));
   child_in.Reset();
   child_out.Reset();
@@ -404,6 +406,9 @@ int Monitor::Run() {
   (void)WriteState(dir_, state_);
   if (c_.host.auto_remove) (void)store_->metadata().DeleteContainer(id_);
   Send(FrameType::kExit, std::to_string(exit_code_));
+  // The container is gone: drop the overlay now, so that nothing (the trash
+  // emptier forked below shares this namespace) reaches files through it.
+  (void)::umount2(dir_.rootfs().c_str(), MNT_DETACH);
   if (client_ >= 0) ::close(client_);
   (void)RuncDelete(id_, true, runtime_);
   LeaveBridge();
