@@ -11,6 +11,7 @@
 #include "cli/flags.h"
 #include "cli/output.h"
 #include "container/lifecycle.h"
+#include "container/network.h"
 #include "format/units.h"
 
 namespace berth::cli {
@@ -104,6 +105,18 @@ bool Matches(const Filters& f, const Container& c, const State& s) {
          });
 }
 
+// docker's PORTS: "0.0.0.0:8080->80/tcp, ..." (published ports only).
+std::string PortsText(const Container& c) {
+  std::vector<std::string> parts;
+  for (const std::string& p : c.host.ports) {
+    auto m = container::ParsePortMapping(p);
+    if (!m.ok()) continue;
+    parts.push_back((m->host_ip.empty() ? "0.0.0.0" : m->host_ip) + ":" + std::to_string(m->host_port) +
+                    "->" + std::to_string(m->container_port) + "/" + m->protocol);
+  }
+  return Join(parts, ", ");
+}
+
 std::string LabelsText(const Container& c) {
   std::vector<std::string> parts;
   for (const auto& [k, v] : c.config.labels) parts.push_back(k + "=" + v);
@@ -164,7 +177,7 @@ int CmdPs(Context& ctx, const std::vector<std::string>& args) {
                         {"Mounts", ""},
                         {"Names", c.name},
                         {"Networks", c.host.network_mode},
-                        {"Ports", ""},
+                        {"Ports", PortsText(c)},
                         {"RunningFor", TimeAgo(c.created, now)},
                         {"Size", size_text},
                         {"State", s->status},

@@ -12,6 +12,7 @@
 #include "cli/run_flags.h"
 #include "container/attach.h"
 #include "container/lifecycle.h"
+#include "container/runc.h"
 #include "image/resolve.h"
 #include "oci/image_config.h"
 #include "reference/reference.h"
@@ -60,6 +61,7 @@ Result<container::Container> Create(Context& ctx, FlagSet& fs, const RunFlags& f
                                     int* status) {
   *status = 125;
   if (Status st = CheckRunFlags(fs, f); !st.ok()) return st.error();
+  TRY(container::RuntimePath(*f.runtime));
   const std::string& name = fs.args()[0];
   std::vector<std::string> args(fs.args().begin() + 1, fs.args().end());
   Digest id = TRY(FindOrPull(ctx, fs, f, name, status));
@@ -96,6 +98,9 @@ int RunOrCreate(Context& ctx, const std::vector<std::string>& args, bool run) {
   if (run && !bg && *f.tty && *f.interactive && !::isatty(STDIN_FILENO)) {
     std::fprintf(stderr, "the input device is not a TTY\n");
     return 1;
+  }
+  if (!f.publish->empty() && *f.network == "host") {
+    std::fprintf(stderr, "WARNING: Published ports are discarded when using host network mode\n");
   }
   int status = 125;
   auto c = Create(ctx, fs, f, bg || !run, &status);

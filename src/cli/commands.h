@@ -37,6 +37,12 @@ int CmdWait(Context& ctx, const std::vector<std::string>& args);
 int CmdRm(Context& ctx, const std::vector<std::string>& args);
 int CmdPs(Context& ctx, const std::vector<std::string>& args);
 int CmdLogs(Context& ctx, const std::vector<std::string>& args);
+int CmdExec(Context& ctx, const std::vector<std::string>& args);
+int CmdCp(Context& ctx, const std::vector<std::string>& args);
+int CmdExport(Context& ctx, const std::vector<std::string>& args);
+int CmdTop(Context& ctx, const std::vector<std::string>& args);
+int CmdCommit(Context& ctx, const std::vector<std::string>& args);
+int CmdDiff(Context& ctx, const std::vector<std::string>& args);
 
 // Pulls ref for `run`/`create` (progress and status on stderr, as docker's
 // run prints them); returns 0 or the failure's exit status.

@@ -20,7 +20,12 @@ namespace berth::cli {
 namespace {
 
 const CommandInfo kTop[] = {
+    {"commit", "Create a new image from a container's changes", CmdCommit},
+    {"cp", "Copy files/folders between a container and the local filesystem", CmdCp},
     {"create", "Create a new container", CmdCreate},
+    {"diff", "Inspect changes to files or directories on a container's filesystem", CmdDiff},
+    {"exec", "Run a command in a running container", CmdExec},
+    {"export", "Export a container's filesystem as a tar archive", CmdExport},
     {"history", "Show the history of an image", CmdHistory},
     {"images", "List images", CmdImages},
     {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
@@ -42,12 +47,18 @@ const CommandInfo kTop[] = {
     {"start", "Start one or more stopped containers", CmdStart},
     {"stop", "Stop one or more running containers", CmdStop},
     {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
+    {"top", "Display the running processes of a container", CmdTop},
     {"version", "Show the berth version information", CmdVersion},
     {"wait", "Block until one or more containers stop, then print their exit codes", CmdWait},
 };
 
 const CommandInfo kContainer[] = {
+    {"commit", "Create a new image from a container's changes", CmdCommit},
+    {"cp", "Copy files/folders between a container and the local filesystem", CmdCp},
     {"create", "Create a new container", CmdCreate},
+    {"diff", "Inspect changes to files or directories on a container's filesystem", CmdDiff},
+    {"exec", "Run a command in a running container", CmdExec},
+    {"export", "Export a container's filesystem as a tar archive", CmdExport},
     {"kill", "Kill one or more running containers", CmdKill},
     {"logs", "Fetch the logs of a container", CmdLogs},
     {"ls", "List containers", CmdPs},
@@ -59,6 +70,7 @@ const CommandInfo kContainer[] = {
     {"run", "Run a command in a new container", CmdRun},
     {"start", "Start one or more stopped containers", CmdStart},
     {"stop", "Stop one or more running containers", CmdStop},
+    {"top", "Display the running processes of a container", CmdTop},
     {"wait", "Block until one or more containers stop, then print their exit codes", CmdWait},
 };
 

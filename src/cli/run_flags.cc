@@ -9,6 +9,7 @@
 
 #include "base/file.h"
 #include "base/strings.h"
+#include "container/network.h"
 #include "runtime/spec.h"
 
 namespace berth::cli {
@@ -90,7 +91,7 @@ RunFlags AddRunFlags(FlagSet& fs) {
   f.user = fs.String("user", 'u', "", "Username or UID (format: <name|uid>[:<group|gid>])");
   f.entrypoint = fs.String("entrypoint", 0, "", "Overwrite the default ENTRYPOINT of the image");
   f.hostname = fs.String("hostname", 'h', "", "Container host name");
-  f.network = fs.String("network", 0, "none", "Connect a container to a network (none or host)");
+  f.network = fs.String("network", 0, "none", "Connect a container to a network (none, host or bridge)");
   f.publish = fs.StringArray("publish", 'p', "Publish a container's port(s) to the host");
   f.pull = fs.String("pull", 0, "missing", "Pull image before running (\"always\"|\"missing\"|\"never\")");
   f.labels = fs.StringArray("label", 'l', "Set meta data on a container");
@@ -122,19 +123,15 @@ Status CheckRunFlags(const FlagSet& fs, const RunFlags& f) {
       return MakeError(Code::kUnimplemented, "berth does not support --" + name + " yet");
     }
   }
-  if (*f.network == "bridge" || *f.network == "default") {
-    return MakeError(Code::kUnimplemented,
-                     "network bridge is not available in berth yet: use --network none (the "
-                     "default) or --network host");
-  }
-  if (*f.network != "none" && *f.network != "host") {
+  if (*f.network != "none" && *f.network != "host" && *f.network != "bridge") {
     return MakeError(Code::kNotFound, "network " + *f.network + " not found");
   }
-  if (!f.publish->empty()) {
-    return MakeError(Code::kUnimplemented,
-                     "-p needs the bridge network, which berth does not have yet; with --network "
-                     "host the container's ports are the host's");
+  if (!f.publish->empty() && *f.network == "none") {
+    return MakeError(Code::kInvalidArgument,
+                     "-p publishes ports on the bridge network: add --network bridge (the default "
+                     "network, none, has no ports to publish)");
   }
+  for (const std::string& p : *f.publish) (void)TRY(container::ParsePortMapping(p));
   if (*f.restart != "no") {
     return MakeError(Code::kUnimplemented,
                      "berth runs containers without a daemon, so nothing could restart them: "
@@ -187,6 +184,11 @@ Result<container::Container> ContainerFromFlags(const FlagSet& fs, const RunFlag
     cfg.labels[kv ? kv->first : l] = kv ? kv->second : "";
   }
   c.host.network_mode = *f.network;
+  if (*f.network == "bridge") {
+    for (const std::string& p : *f.publish) {
+      c.host.ports.push_back(container::PortMappingString(TRY(container::ParsePortMapping(p))));
+    }
+  }
   if (fs.Changed("hostname")) {
     cfg.hostname = *f.hostname;
   } else if (*f.network == "host") {

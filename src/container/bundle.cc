@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <cerrno>
 #include <unistd.h>
 
 #include "base/file.h"
@@ -35,6 +36,21 @@ Status EnterPrivateMountNamespace() {
   return Ok();
 }
 
+Status WriteInitLayer(const ContainerDir& d) {
+  const std::string& root = d.init();
+  for (const char* dir : {"/dev/pts", "/dev/shm", "/proc", "/sys", "/etc"}) {
+    TRY(MkdirAll(root + dir, 0755));
+  }
+  for (const char* file : {"/.dockerenv", "/etc/resolv.conf", "/etc/hosts", "/etc/hostname",
+                           "/dev/console"}) {
+    UniqueFd fd(::open((root + file).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0755));
+    if (!fd.valid()) return ErrnoError("create " + root + file);
+  }
+  std::string mtab = root + "/etc/mtab";
+  if (::symlink("/proc/mounts", mtab.c_str()) != 0 && errno != EEXIST) return ErrnoError("symlink " + mtab);
+  return Ok();
+}
+
 Status MountRootfs(const store::Store& store, const Container& c, const ContainerDir& d,
                    bool writable) {
   std::vector<std::string> lowers;
@@ -45,10 +61,7 @@ Status MountRootfs(const store::Store& store, const Container& c, const Containe
   for (std::string& l : lowers) {
     if (l.starts_with(snaps)) l = l.substr(snaps.size());
   }
-  if (lowers.empty()) {
-    TRY(MkdirAll(d.empty(), 0700));
-    lowers.push_back(d.empty());
-  }
+  lowers.insert(lowers.begin(), d.init());  // always: a scratch image has no other lower
   std::string opts;
   if (writable) {
     opts = "lowerdir=" + Join(lowers, ":") + ",upperdir=" + d.upper() + ",workdir=" + d.work();

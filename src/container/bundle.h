@@ -18,8 +18,15 @@ namespace berth::container {
 // Call once, single-threaded, before MountRootfs.
 Status EnterPrivateMountNamespace();
 
+// Fills d.init() with Docker's init layer (moby's initlayer): the dirs
+// /dev/pts, /dev/shm, /proc, /sys, the empty files /.dockerenv,
+// /etc/resolv.conf, /etc/hosts, /etc/hostname, /dev/console and the link
+// /etc/mtab -> /proc/mounts. Mountpoints then exist below the upper dir,
+// and runc's mounts over them copy nothing up.
+Status WriteInitLayer(const ContainerDir& d);
+
 // Mounts the container's overlay on d.rootfs(): lowers are the image's
-// snapshots (an empty dir for a scratch image), upper and work the
+// snapshots under its init layer, upper and work the
 // container's. With writable false, the upper dir becomes the top lower and
 // nothing can change (for export, cp from and diff of a stopped container).
 Status MountRootfs(const store::Store& store, const Container& c, const ContainerDir& d,

@@ -69,7 +69,7 @@ std::mt19937_64& Rng() {
 }
 
 Json HostToJson(const HostConfig& h) {
-  return Json{{"Binds", h.binds},         {"NetworkMode", h.network_mode},
+  return Json{{"Binds", h.binds},         {"NetworkMode", h.network_mode}, {"PortBindings", h.ports},
               {"AutoRemove", h.auto_remove}, {"ReadonlyRootfs", h.read_only},
               {"Runtime", h.runtime},     {"RestartPolicy", h.restart}};
 }
@@ -83,6 +83,7 @@ Result<HostConfig> HostFromJson(const Json& j) {
     h.read_only = j.at("ReadonlyRootfs").get<bool>();
     h.runtime = j.at("Runtime").get<std::string>();
     h.restart = j.at("RestartPolicy").get<std::string>();
+    if (j.contains("PortBindings")) h.ports = j.at("PortBindings").get<std::vector<std::string>>();
   } catch (const std::exception& e) {
     return MakeError(Code::kInvalidArgument, std::string("container host config: ") + e.what());
   }

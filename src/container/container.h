@@ -21,7 +21,8 @@ namespace berth::container {
 // Docker's HostConfig, the part berth supports.
 struct HostConfig {
   std::vector<std::string> binds{};    // -v SRC:DST[:MODE], as given
-  std::string network_mode = "none";   // "none" | "host"
+  std::string network_mode = "none";   // "none" | "host" | "bridge"
+  std::vector<std::string> ports{};    // -p, as PortMappingString gives them (bridge only)
   bool auto_remove = false;            // --rm
   bool read_only = false;              // --read-only
   std::string runtime = "runc";        // --runtime

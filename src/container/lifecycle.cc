@@ -18,6 +18,7 @@
 #include "base/interrupt.h"
 #include "base/strings.h"
 #include "container/attach.h"
+#include "container/bundle.h"
 #include "container/monitor.h"
 #include "container/process.h"
 #include "container/runc.h"
@@ -104,6 +105,7 @@ Result<Container> CreateContainer(store::Store& store, Container c) {
   TRY(MkdirAll(d.dir, 0700));
   TRY(MkdirAll(d.upper(), 0755));
   TRY(MkdirAll(d.work(), 0700));
+  TRY(WriteInitLayer(d));
   TRY(WriteState(d, State{}));
   bool generated = c.name.empty();
   for (int attempt = 0;; ++attempt) {

@@ -32,8 +32,10 @@
 #include "container/attach.h"
 #include "container/bundle.h"
 #include "container/lifecycle.h"
+#include "container/network.h"
 #include "container/process.h"
 #include "container/runc.h"
+#include "runtime/etc_files.h"
 #include "runtime/json_log.h"
 
 namespace berth::container {
@@ -89,6 +91,8 @@ class Monitor {
   // Starts the container; on failure *status is Docker's exit status for it.
   Status Launch(int* status);
   Status Loop();
+  Status JoinBridge();
+  void LeaveBridge();
   void OnOutput(int& fd, runtime::LogStream stream);
   void OnClient();
   void FlushStdin();
@@ -108,6 +112,9 @@ class Monitor {
   std::string pending_in_;
   bool close_in_ = false;
   std::unique_ptr<runtime::JsonLogWriter> log_;
+  std::string netns_;  // the container's network namespace (bridge), via netns_fd_
+  UniqueFd netns_fd_;
+  int master_ = -1;  // the terminal's master end while it is open (-t)
   pid_t pid_ = 0;
   bool exited_ = false;
   int exit_code_ = 0;
@@ -122,8 +129,9 @@ void Monitor::Send(FrameType t, std::string_view payload) {
 }
 
 Status Monitor::Setup() {
-  auto lock = TRY(TryLockMonitor(dir_));
-  if (!lock) return MakeError(Code::kConflict, "container " + id_ + " is already running");
+  // The previous monitor may still be running `runc delete` for a moment.
+  auto lock = LockMonitor(dir_, 5000);
+  if (!lock.ok()) return MakeError(Code::kConflict, "container " + id_ + " is already running");
   lock_ = std::move(*lock);
   store_ = TRY(store::Store::Open(root_));
   c_ = TRY(LoadContainer(*store_, id_));
@@ -148,8 +156,15 @@ Status Monitor::Launch(int* status) {
   std::vector<std::string> argv = RuntimeArgv(runtime_);
   std::string pidfile = dir_.bundle() + "/pid";
   (void)::unlink(pidfile.c_str());
-  argv.insert(argv.end(), {"--log", dir_.bundle() + "/runtime.log", "--log-format", "json", "run",
-                           "-d", "--pid-file", pidfile, "--bundle", dir_.bundle()});
+  // The bridge network is added between `runc create` and `runc start`.
+  bool bridge = c_.host.network_mode == "bridge";
+  argv.insert(argv.end(), {"--log", dir_.bundle() + "/runtime.log", "--log-format", "json"});
+  if (bridge) {
+    argv.push_back("create");
+  } else {
+    argv.insert(argv.end(), {"run", "-d"});
+  }
+  argv.insert(argv.end(), {"--pid-file", pidfile, "--bundle", dir_.bundle()});
   std::vector<int> fds{-1, -1, -1};
   UniqueFd child_in, child_out, child_err, listener;
   std::string console_path;
@@ -202,7 +217,47 @@ Status Monitor::Launch(int* status) {
   auto pid_text = TRY(ReadFile(pidfile));
   pid_ = static_cast<pid_t>(ParseInt(Trim(pid_text)).value_or(0));
   if (pid_ <= 0) return MakeError(Code::kInternal, "the runtime wrote no pid");
+  if (!bridge) return Ok();
+  Status net = JoinBridge();
+  if (!net.ok()) {
+    (void)RuncDelete(id_, true, runtime_);
+    LeaveBridge();
+  }
+  return net;
+}
+
+Status Monitor::JoinBridge() {
+  std::vector<PortMapping> ports;
+  for (const std::string& p : c_.host.ports) ports.push_back(TRY(ParsePortMapping(p)));
+  // Held open so that the namespace outlives the container: the plugins'
+  // DEL must find the address in it to remove its masquerading rules.
+  netns_fd_.Reset(::open(("/proc/" + std::to_string(pid_) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!netns_fd_.valid()) return ErrnoError("open the container's network namespace");
+  netns_ = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(netns_fd_.get());
+  Attachment a = TRY(NetworkAdd(id_, netns_, ports));
+  TRY(SaveAttachment(dir_.dir + "/network.json", a));
+  // /etc/hosts is bind-mounted already: rewrite it in place, with the address.
+  std::string hosts = runtime::HostsFile(runtime::NetworkMode::kNone, "") + a.ip + "\t" +
+                      c_.config.hostname + "\n";
+  UniqueFd fd(::open((dir_.etc() + "/hosts").c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd.valid() || ::write(fd.get(), hosts.data(), hosts.size()) != static_cast<ssize_t>(hosts.size())) {
+    return ErrnoError("write the container's /etc/hosts");
+  }
+  std::vector<std::string> argv = RuntimeArgv(runtime_);
+  argv.insert(argv.end(), {"start", id_});
+  Output o = TRY(RunCapture(argv));
+  if (o.status != 0) {
+    return MakeError(Code::kInternal, "OCI runtime start failed: " + CleanRuntimeError(o.err + o.out));
+  }
   return Ok();
+}
+
+void Monitor::LeaveBridge() {
+  std::string file = dir_.dir + "/network.json";
+  auto a = LoadAttachment(file);
+  if (!a.ok()) return;
+  (void)NetworkDel(id_, netns_, a->ports);
+  ::unlink(file.c_str());
 }
 
 void Monitor::OnOutput(int& fd, runtime::LogStream stream) {
@@ -211,6 +266,7 @@ void Monitor::OnOutput(int& fd, runtime::LogStream stream) {
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (n <= 0) {  // EOF, or EIO from a terminal whose last user left
     (void)log_->Flush(stream, NowNanos());
+    if (fd == master_) master_ = -1;
     ::close(fd);
     fd = -1;
     return;
@@ -244,10 +300,10 @@ void Monitor::OnClient() {
       case FrameType::kResize: {
         auto rc = Cut((*f)->payload, ' ');
         winsize ws{};
-        if (rc && out_.valid() && c_.config.tty) {
+        if (rc && master_ >= 0) {
           ws.ws_row = static_cast<unsigned short>(ParseInt(rc->first).value_or(24));
           ws.ws_col = static_cast<unsigned short>(ParseInt(rc->second).value_or(80));
-          ::ioctl(out_.get(), TIOCSWINSZ, &ws);
+          ::ioctl(master_, TIOCSWINSZ, &ws);
         }
         break;
       }
@@ -294,6 +350,7 @@ void Monitor::Reap() {
 Status Monitor::Loop() {
   if (in_.valid()) ::fcntl(in_.get(), F_SETFL, O_NONBLOCK);
   int out = out_.release(), err = err_.release();
+  if (c_.config.tty) master_ = out;
   int64_t drain_deadline = 0;
   for (;;) {
     if (exited_ && out < 0 && err < 0) break;
@@ -349,6 +406,7 @@ int Monitor::Run() {
   Send(FrameType::kExit, std::to_string(exit_code_));
   if (client_ >= 0) ::close(client_);
   (void)RuncDelete(id_, true, runtime_);
+  LeaveBridge();
   if (c_.host.auto_remove) (void)RemoveContainerNow(*store_, c_);
   return 0;
 }

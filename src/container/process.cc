@@ -81,7 +81,8 @@ Result<int> WaitExit(pid_t pid) {
   return WEXITSTATUS(st);
 }
 
-Result<Output> RunCapture(const std::vector<std::string>& argv, const std::string& input) {
+Result<Output> RunCapture(const std::vector<std::string>& argv, const std::string& input,
+                          const std::vector<std::string>& env) {
   int out[2], err[2], in[2];
   if (::pipe2(out, O_CLOEXEC) != 0) return ErrnoError("pipe");
   UniqueFd out_r(out[0]), out_w(out[1]);
@@ -89,13 +90,14 @@ Result<Output> RunCapture(const std::vector<std::string>& argv, const std::strin
   UniqueFd err_r(err[0]), err_w(err[1]);
   if (::pipe2(in, O_CLOEXEC) != 0) return ErrnoError("pipe");
   UniqueFd in_r(in[0]), in_w(in[1]);
-  pid_t pid = TRY(Spawn({.argv = argv, .fds = {input.empty() ? -1 : in_r.get(), out_w.get(),
-                                                err_w.get()}}));
+  pid_t pid = TRY(Spawn({.argv = argv,
+                         .fds = {input.empty() ? -1 : in_r.get(), out_w.get(), err_w.get()},
+                         .env = env}));
   out_w.Reset();
   err_w.Reset();
   in_r.Reset();
   if (!input.empty()) {
-    (void)!::write(in_w.get(), input.data(), input.size());  // small; a pipe holds it
+    (void)!::write(in_w.get(), input.data(), input.size());  // small (< 64 KiB): a pipe holds it
   }
   in_w.Reset();
   Output result;

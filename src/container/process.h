@@ -34,8 +34,10 @@ struct Output {
   std::string err{};     // stderr
 };
 
-// Runs argv to completion with stdin from /dev/null, capturing stdout and stderr.
-Result<Output> RunCapture(const std::vector<std::string>& argv, const std::string& input = "");
+// Runs argv to completion, capturing stdout and stderr; stdin is input (or
+// /dev/null when empty); env as SpawnOptions::env (empty: berth's).
+Result<Output> RunCapture(const std::vector<std::string>& argv, const std::string& input = "",
+                          const std::vector<std::string>& env = {});
 
 // The absolute path of name on $PATH (or name itself when it contains a '/'
 // and is executable); empty when not found.

@@ -4,8 +4,11 @@
 #include "container/runc.h"
 
 #include <signal.h>
+#include <linux/magic.h>
 #include <string.h>
+#include <sys/vfs.h>
 
+#include "base/file.h"
 #include "base/strings.h"
 #include "container/process.h"
 #include "oci/json_fields.h"
@@ -26,26 +29,33 @@ Status RunRuntime(const std::string& runtime, std::vector<std::string> args, con
   return MakeError(code, what + ": " + msg);
 }
 
+// crun refuses ("cgroups in hybrid mode not supported, drop all controllers
+// from cgroupv2") a host whose /sys/fs/cgroup is the v1 tmpfs while the
+// unified (v2) hierarchy beside it has controllers enabled. runc copes.
+bool HybridCgroupsWithV2Controllers() {
+  struct statfs root, unified;
+  if (::statfs("/sys/fs/cgroup", &root) != 0 || root.f_type == CGROUP2_SUPER_MAGIC) return false;
+  if (::statfs("/sys/fs/cgroup/unified", &unified) != 0 || unified.f_type != CGROUP2_SUPER_MAGIC) {
+    return false;
+  }
+  auto controllers = ReadFile("/sys/fs/cgroup/unified/cgroup.controllers");
+  return controllers.ok() && !Trim(*controllers).empty();
+}
+
 }  // namespace
 
 Result<std::string> RuntimePath(const std::string& name) {
   std::string path = FindProgram(name);
   if (path.empty()) {
-    return MakeError(Code::kConflict,
-                     "unknown or invalid runtime name: " + name + " (" + name +
-                         " is not installed; apt-get install " + name + ")");
+    std::string hint = name == "runc" || name == "crun" ? " (apt-get install " + name + ")" : "";
+    return MakeError(Code::kNotFound, "Unknown runtime specified " + name + hint);
   }
-  if (name == "crun" || path.ends_with("/crun")) {
-    // crun refuses hosts whose cgroup v2 hierarchy is not the only one
-    // (the hybrid layout): it fails even `crun --version`-independent
-    // commands such as `crun list` there. Ask it once.
-    auto o = RunCapture({path, "--root", kRuncRoot, "list"});
-    if (!o.ok() || o->status != 0) {
-      std::string why = o.ok() ? CleanRuntimeError(o->err + o->out) : o.error().message;
-      return MakeError(Code::kConflict,
-                       "the crun runtime cannot run containers on this host (" + why +
-                           "); use --runtime runc");
-    }
+  if ((name == "crun" || path.ends_with("/crun")) && HybridCgroupsWithV2Controllers()) {
+    return MakeError(Code::kUnavailable,
+                     "the crun runtime cannot run containers on this host: its cgroups are in the "
+                     "hybrid layout (v1 hierarchies, with controllers also on the cgroup v2 "
+                     "hierarchy at /sys/fs/cgroup/unified), which crun refuses; use --runtime runc "
+                     "(the default)");
   }
   return path;
 }

@@ -13,9 +13,10 @@ namespace berth::container {
 inline constexpr const char* kRuncRoot = "/run/berth/runc";
 
 // The runtime's path for a --runtime name ("runc", "crun" or a path).
-// FailedPrecondition with an install hint when it is missing, or, for crun,
-// when it cannot run containers on this host (it refuses the hybrid cgroup
-// layout these machines have).
+// NotFound "Unknown runtime specified X" (docker's words; an install hint
+// for runc and crun) when it is missing; Unavailable for crun when it
+// cannot run containers on this host (it refuses the hybrid cgroup layout
+// these machines have).
 Result<std::string> RuntimePath(const std::string& name);
 
 // The runtime's global arguments: {path, "--root", kRuncRoot}.

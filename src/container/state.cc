@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "container/network.h"
 #include "container/runc.h"
 #include "oci/json_fields.h"
 
@@ -84,6 +85,17 @@ Result<std::optional<UniqueFd>> TryLockMonitor(const ContainerDir& d) {
   return std::optional<UniqueFd>(std::move(fd));
 }
 
+Result<UniqueFd> LockMonitor(const ContainerDir& d, int timeout_ms) {
+  for (int waited = 0;; waited += 10) {
+    auto lock = TRY(TryLockMonitor(d));
+    if (lock) return std::move(*lock);
+    if (waited >= timeout_ms) {
+      return MakeError(Code::kUnavailable, "the container is in use by another berth command");
+    }
+    ::usleep(10'000);
+  }
+}
+
 bool MonitorAlive(const ContainerDir& d) {
   UniqueFd fd(::open(d.lock().c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return false;
@@ -99,6 +111,11 @@ Result<State> CurrentState(const ContainerDir& d, const std::string& id) {
   s = TRY(ReadState(d));  // it may have finished just before unlocking
   if (!s.Running()) return s;
   (void)RuncDelete(id, /*force=*/true);
+  std::string net = d.dir + "/network.json";
+  if (auto a = LoadAttachment(net); a.ok()) {
+    (void)NetworkDel(id, "", a->ports);
+    ::unlink(net.c_str());
+  }
   s.status = "exited";
   s.exit_code = 255;
   s.error = "the container's monitor died";

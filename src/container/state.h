@@ -3,6 +3,9 @@
 //   <root>/containers/<id>/        0700
 //     state.json     the State below, replaced atomically by whoever changes it
 //     monitor.lock   flock'ed by the live monitor for its whole life
+//     init/          Docker's init layer: the mountpoints runc needs and
+//                    /.dockerenv, between the image and upper/, so that
+//                    neither diff nor commit sees them
 //     upper/ work/   the overlay's writable layer and its work dir
 //     rootfs/        where the monitor mounts the overlay (in its own mount namespace)
 //     bundle/config.json, etc/{hosts,hostname,resolv.conf}
@@ -42,10 +45,10 @@ struct ContainerDir {
   static ContainerDir Of(const std::string& store_root, const std::string& id);
   std::string state() const { return dir + "/state.json"; }
   std::string lock() const { return dir + "/monitor.lock"; }
+  std::string init() const { return dir + "/init"; }
   std::string upper() const { return dir + "/upper"; }
   std::string work() const { return dir + "/work"; }
   std::string rootfs() const { return dir + "/rootfs"; }
-  std::string empty() const { return dir + "/empty"; }
   std::string bundle() const { return dir + "/bundle"; }
   std::string etc() const { return dir + "/etc"; }
   std::string log(const std::string& id) const { return dir + "/" + id + "-json.log"; }
@@ -64,6 +67,10 @@ Status WriteState(const ContainerDir& d, const State& s);
 
 // The monitor lock, taken without waiting: nullopt when a live monitor holds it.
 Result<std::optional<UniqueFd>> TryLockMonitor(const ContainerDir& d);
+// The monitor lock, waiting up to timeout_ms for its holder to let go (a
+// monitor that has reported the exit still runs `runc delete` for a few
+// tens of milliseconds). Unavailable when it is still held then.
+Result<UniqueFd> LockMonitor(const ContainerDir& d, int timeout_ms);
 // True when a monitor holds the lock now.
 bool MonitorAlive(const ContainerDir& d);
 

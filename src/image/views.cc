@@ -73,7 +73,8 @@ Result<Json> InspectImage(store::Store& store, const Digest& id) {
   j["RepoTags"] = FamiliarNames(tag_names);
   j["RepoDigests"] = FamiliarNames(digest_names);
   j["Parent"] = rec.parent;
-  j["Comment"] = cfg.comment;
+  // dockerd: the config's comment, else the last history entry's (commit's -m).
+  j["Comment"] = cfg.comment.empty() && !cfg.history.empty() ? cfg.history.back().comment : cfg.comment;
   j["Created"] = cfg.created ? FormatRfc3339Nano(*cfg.created) : "0001-01-01T00:00:00Z";
   j["Container"] = cfg.container;
   j["ContainerConfig"] = (cfg.container_config ? *cfg.container_config : ContainerConfig{}).ToDockerJson();

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/file.h"
@@ -79,6 +80,33 @@ Result<UniqueFd> BlobWriter::OpenWritten() const {
   return OpenFile(dir_.Join(kDataName), O_RDONLY, 0);
 }
 
+// Writes data at offset (the blob's size before it: passed in, since the
+// hash, which counts the size, may be updating meanwhile), toggling O_DIRECT
+// on fd_ per write (WriterOptions::direct).
+Status BlobWriter::WriteData(std::span<const std::byte> data, int64_t offset) {
+  constexpr uint64_t kAlign = 4096;
+  bool aligned = options_.direct && reinterpret_cast<uintptr_t>(data.data()) % kAlign == 0 &&
+                 data.size() % kAlign == 0 && static_cast<uint64_t>(offset) % kAlign == 0;
+  if (aligned != direct_) {
+    int flags = ::fcntl(fd_.get(), F_GETFL);
+    if (flags >= 0 && ::fcntl(fd_.get(), F_SETFL, aligned ? flags | O_DIRECT : flags & ~O_DIRECT) == 0) {
+      direct_ = aligned;
+    } else if (!aligned) {
+      return ErrnoError("fcntl " + dir_.Join(kDataName));
+    }
+  }
+  FdWriter w(fd_.get());
+  Status st = w.Write(data);
+  if (!st.ok() && direct_ && st.error().code == Code::kInvalidArgument) {  // refused after all
+    options_.direct = false;
+    if (::ftruncate(fd_.get(), offset) != 0 || ::lseek(fd_.get(), offset, SEEK_SET) < 0) {
+      return ErrnoError("rewind " + dir_.Join(kDataName));
+    }
+    return WriteData(data, offset);
+  }
+  return st;
+}
+
 Status BlobWriter::Write(std::span<const std::byte> data) {
   if (done_) return MakeError(Code::kInternal, "write to a finished blob writer");
   if (failed_) return MakeError(Code::kInternal, "write to a failed blob writer");
@@ -93,13 +121,22 @@ Status BlobWriter::Write(std::span<const std::byte> data) {
                          : what + " is larger than the limit of " + std::to_string(limit) +
                                " bytes (BERTH_MAX_BLOB_BYTES)");
   }
-  FdWriter w(fd_.get());
-  Status st = w.Write(data);
+  Status st = Ok();
+  const int64_t offset = size();
+  if (options_.direct && data.size() >= (1 << 20)) {
+    // The device works while the CPU hashes: a direct write waits for the
+    // disk, so hashing the same bytes meanwhile halves the time of the call.
+    std::thread writer([&] { st = WriteData(data, offset); });
+    hash_->Update(data);
+    writer.join();
+  } else {
+    st = WriteData(data, offset);
+    if (st.ok()) hash_->Update(data);
+  }
   if (!st.ok()) {
-    failed_ = true;
+    failed_ = true;  // the hash may have seen data that was not written: unusable now
     return std::move(st).error().Wrap("write blob");
   }
-  hash_->Update(data);
   StartWriteback();
   return Ok();
 }

@@ -53,6 +53,12 @@ struct WriterOptions {
   int64_t max_size = kDefaultMaxBlobBytes;
   // Keyed: how long to wait while another process writes the same blob.
   std::chrono::milliseconds wait{std::chrono::minutes(10)};
+  // Write with O_DIRECT whatever is aligned (address, length and offset
+  // multiples of 4096, e.g. whole 1 MiB buffers from posix_memalign): no page
+  // cache pages are made for a blob nobody reads soon (commit's layer), which
+  // is most of the cost of writing it. Other writes, and all of them where
+  // O_DIRECT is refused, go through the page cache.
+  bool direct = false;
 };
 
 // Streams one blob into an ingest dir, hashing as it goes. Not thread-safe.
@@ -98,6 +104,7 @@ class BlobWriter : public Writer {
   friend class ContentStore;
   BlobWriter(ContentStore* store, IngestDir dir, UniqueFd fd, WriterOptions options);
   Status Resume();
+  Status WriteData(std::span<const std::byte> data, int64_t offset);
   void StartWriteback();
 
   ContentStore* store_;
@@ -109,6 +116,7 @@ class BlobWriter : public Writer {
   int64_t flushed_ = 0;  // bytes whose writeback was started
   bool done_ = false;    // committed or aborted
   bool failed_ = false;  // a write failed
+  bool direct_ = false;  // fd_ has O_DIRECT (WriterOptions::direct)
 };
 
 class ContentStore {

@@ -30,6 +30,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "tar/archive_util.h"
+#include "tar/direct_write.h"
 #include "tar/layer_size.h"
 #include "tar/root_fs.h"
 
@@ -137,6 +138,7 @@ class Applier {
   archive* a_;
   DirTimes dir_times_;
   uint64_t bytes_ = 0;  // charged against opts_.limits.max_bytes
+  DirectWriter direct_;  // for opts_.direct_io
   std::vector<std::optional<RootFs>> lowers_;
   std::optional<std::vector<std::string>> lower_dirs_;  // opts_.lowers, or lowers_fn's answer
   // The last parent directory opened: tars list a directory's files one
@@ -289,7 +291,8 @@ Status Applier::RegularFile(int pfd, const std::string& base, archive_entry* e) 
   mode_t created = archive_entry_perm(e) & 0777 & ~ProcessUmask();
   UniqueFd fd(::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, created));
   if (!fd.valid()) return ErrnoError("create");
-  int64_t end = TRY(WriteData(fd.get(), size));
+  bool direct = opts_.direct_io && size >= DirectWriter::kMinSize && archive_entry_sparse_count(e) == 0;
+  int64_t end = TRY(direct ? direct_.Write(a_, fd.get(), size) : WriteData(fd.get(), size));
   if (end < size) {
     // Only a sparse file may stop short: its map ends in a hole. A plain file
     // whose data ran out is an error (libarchive says so first), never a file

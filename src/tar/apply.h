@@ -59,6 +59,12 @@ struct ApplyOptions {
   // chown entries to the tar's uid/gid (berth runs as root).
   bool same_owner = true;
   ApplyLimits limits{};
+  // Write the data of regular files of at least 1 MiB (not sparse) with
+  // O_DIRECT, through an aligned buffer, the unaligned tail through the page
+  // cache: for a layer nobody reads soon (commit), it skips making page cache
+  // pages, which is most of the cost of writing (fresh pages are slow to get
+  // on VMs). Falls back to ordinary writes where O_DIRECT is refused.
+  bool direct_io = false;
 };
 
 struct ApplyStats {

@@ -2,6 +2,7 @@
 
 Each test imports a busybox image it builds itself and runs it with the real
 runc; the seed's container flows are scripted here."""
+import io
 import json
 import os
 import re
@@ -13,7 +14,7 @@ import unittest
 import berthtest
 from berthtest import BerthTest, BERTH
 
-APPLETS = ["sh", "echo", "cat", "sleep", "touch", "id", "pwd", "hostname", "ls", "env", "true",
+APPLETS = ["stty", "tty", "ln", "tar", "sh", "echo", "cat", "sleep", "touch", "id", "pwd", "hostname", "ls", "env", "true",
            "false", "grep", "wc", "head", "mkdir", "rm", "printf", "test", "readlink", "stat"]
 
 
@@ -186,6 +187,188 @@ class RunTest(BerthTest):
         self.ok("start", "mon")
         self.assertRegex(self.ok("ps").out, r"Up ")
         self.ok("rm", "-f", "mon")
+
+    def test_exec(self):
+        self.ok("run", "-d", "--name", "ex", "-e", "A=1", "bb:1", "sleep", "100")
+        r = self.berth("exec", "-e", "B=2", "-w", "/tmp", "-u", "alice", "ex", "sh", "-c",
+                       "echo $A $B; pwd; id -u; exit 4")
+        self.assertEqual((r.code, r.out), (4, "1 2\n/tmp\n1000\n"))
+        r = self.ok("exec", "-i", "ex", "wc", "-c", stdin=b"abc")
+        self.assertEqual(r.out.strip(), "3")
+        top = self.ok("top", "ex").out.splitlines()
+        self.assertEqual(top[0].split(), ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"])
+        self.assertTrue(top[1].startswith("root   "), top)
+        self.assertTrue(top[1].endswith("   sleep 100"), top)
+        r = self.berth("exec", "ex", "nosuchcommand")
+        self.assertEqual(r.code, 127, r)
+        self.ok("stop", "-t", "0", "ex")
+        r = self.fails("exec", "ex", "true")
+        self.assertRegex(r.err, r"^Error: Container [0-9a-f]{64} is not running\n$")
+
+    def test_terminal(self):
+        import pty, select, fcntl, termios, struct
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+        p = subprocess.Popen([BERTH, "--root", self.root, "run", "-it", "--rm", "bb:1", "sh"],
+                             stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+        os.close(slave)
+        out = b""
+
+        def pump(until):
+            nonlocal out
+            end = time.time() + 10
+            while time.time() < end and until not in out:
+                r, _, _ = select.select([master], [], [], 0.1)
+                if r:
+                    try:
+                        out += os.read(master, 4096)
+                    except OSError:
+                        return
+        pump(b"# ")
+        os.write(master, b"stty size; tty; echo T=$TERM; exit 5\r")
+        pump(b"T=xterm")
+        self.assertEqual(p.wait(timeout=10), 5)
+        os.close(master)
+        text = out.decode()
+        self.assertIn("33 101\r\n", text)
+        self.assertIn("/dev/pts/0\r\n", text)
+
+    def test_cp_and_export_stay_inside_the_container(self):
+        self.ok("run", "--name", "cpt", "bb:1", "sh", "-c",
+                "mkdir -p /d/sub && echo inside > /d/sub/f && ln -s /etc/hostname /d/evil && "
+                "ln -s / /d/up && echo changed > /etc/motd && rm /bin/true")
+        out = os.path.join(self.tmp, "out")
+        os.mkdir(out)
+        self.ok("cp", "cpt:/d", out)
+        with open(os.path.join(out, "d", "sub", "f")) as f:
+            self.assertEqual(f.read(), "inside\n")
+        # Links are copied as links, never followed to the host.
+        self.assertEqual(os.readlink(os.path.join(out, "d", "evil")), "/etc/hostname")
+        # A link in the middle of the path resolves inside the container.
+        self.ok("cp", "cpt:/d/up/etc/motd", os.path.join(out, "motd"))
+        with open(os.path.join(out, "motd")) as f:
+            self.assertEqual(f.read(), "changed\n")
+        host_file = os.path.join(self.tmp, "in.txt")
+        with open(host_file, "w") as f:
+            f.write("from host\n")
+        marker = os.path.join("/tmp", "berth-cp-escape-" + str(os.getpid()))
+        self.ok("cp", host_file, "cpt:/d/up" + marker)
+        self.assertFalse(os.path.exists(marker))
+        self.ok("cp", "cpt:" + marker, os.path.join(out, "back"))
+        with open(os.path.join(out, "back")) as f:
+            self.assertEqual(f.read(), "from host\n")
+        tar = os.path.join(self.tmp, "e.tar")
+        self.ok("export", "-o", tar, "cpt")
+        import tarfile
+        with tarfile.open(tar) as t:
+            names = t.getnames()
+            self.assertIn("d/sub/f", names)
+            self.assertNotIn("bin/true", names)  # deleted in the container
+            self.assertEqual(t.extractfile("etc/motd").read(), b"changed\n")
+        self.ok("rm", "cpt")
+
+    def test_seed_flow_change_commit_run(self):
+        """The seed: run, change a file, commit -m -a, run the new image."""
+        self.ok("run", "--name", "changer", "bb:1", "sh", "-c",
+                "echo changed > /etc/motd && echo new > /newfile && rm /bin/env && "
+                "mkdir -p /var/opq && echo keep > /var/opq/k")
+        self.assertEqual(self.ok("diff", "changer").out,
+                         "C /bin\nD /bin/env\nC /etc\nC /etc/motd\nA /newfile\n"
+                         "A /var\nA /var/opq\nA /var/opq/k\n")
+        new = self.ok("commit", "-m", "motd changed", "-a", "seed <s@example>", "-c", "ENV X=1",
+                      "changer", "top:v2").out.strip()
+        self.assertRegex(new, r"^sha256:[0-9a-f]{64}$")
+        r = self.ok("run", "--rm", "top:v2", "sh", "-c", "cat /etc/motd /newfile; echo $X; "
+                    "test -e /bin/env || echo gone")
+        self.assertEqual(r.out, "changed\nnew\n1\ngone\n")
+        img = self.inspect("top:v2")
+        self.assertEqual(img["Author"], "seed <s@example>")
+        self.assertEqual(img["Comment"], "motd changed")
+        self.assertEqual(img["Parent"], self.iid)
+        self.assertEqual(len(img["RootFS"]["Layers"]), 2)
+        hist = self.ok("history", "--format", "{{.Comment}}|{{.CreatedBy}}", "top:v2").out
+        self.assertTrue(hist.startswith("motd changed|sh -c echo changed"), hist)
+        # The container's mountpoints (init layer) are not in the commit.
+        tar = os.path.join(self.tmp, "v2.tar")
+        self.ok("save", "-o", tar, "top:v2")
+        import tarfile
+        with tarfile.open(tar) as t:
+            manifest = json.load(t.extractfile("manifest.json"))
+            layer = t.extractfile(manifest[0]["Layers"][-1])
+            with tarfile.open(fileobj=io.BytesIO(layer.read())) as lt:
+                names = sorted(lt.getnames())
+        self.assertEqual(names, ["bin", "bin/.wh.env", "etc", "etc/motd", "newfile", "var",
+                                 "var/opq", "var/opq/k"])
+        # Paused during the commit of a running container, then running again.
+        self.ok("run", "-d", "--name", "live", "bb:1", "sh", "-c", "echo x > /live; sleep 100")
+        self.wait_for(lambda: "A /live" in self.ok("diff", "live").out, "the running container's change")
+        self.ok("commit", "live", "top:live")
+        self.assertRegex(self.ok("ps").out, r"Up ")
+        self.assertEqual(self.ok("run", "--rm", "top:live", "cat", "/live").out, "x\n")
+        self.ok("system", "check")
+
+    def test_committed_image_runs_under_docker(self):
+        docker = berthtest.private_dockerd(self)
+        self.ok("run", "--name", "changer", "bb:1", "sh", "-c", "echo from berth > /etc/motd")
+        self.ok("commit", "changer", "interop:1")
+        tar = os.path.join(self.tmp, "interop.tar")
+        self.ok("save", "-o", tar, "interop:1")
+        subprocess.run(docker + ["load", "-i", tar], check=True, stdout=subprocess.DEVNULL)
+        out = subprocess.run(docker + ["run", "--rm", "--network", "none", "interop:1", "sh", "-c",
+                                       "cat /etc/motd; ls /bin/busybox"],
+                             check=True, stdout=subprocess.PIPE).stdout.decode()
+        self.assertEqual(out, "from berth\n/bin/busybox\n")
+
+    def test_runtime_choice(self):
+        r = self.berth("run", "--rm", "--runtime", "nosuch", "bb:1", "true")
+        self.assertEqual((r.code, r.err), (125, "berth: Error: Unknown runtime specified nosuch.\n"
+                                                 "See 'berth run --help'.\n"))
+        if not os.path.exists("/usr/bin/crun"):
+            self.skipTest("crun is not installed")
+        r = self.berth("run", "--rm", "--runtime", "crun", "bb:1", "echo", "hi")
+        hybrid = (os.path.isdir("/sys/fs/cgroup/unified") and
+                  open("/sys/fs/cgroup/unified/cgroup.controllers").read().strip() != "" and
+                  subprocess.run(["stat", "-f", "-c", "%T", "/sys/fs/cgroup"], stdout=subprocess.PIPE)
+                  .stdout.decode().strip() != "cgroup2fs")
+        if hybrid:
+            self.assertEqual(r.code, 125, r)
+            self.assertIn("the crun runtime cannot run containers on this host: its cgroups are in "
+                          "the hybrid layout", r.err)
+        else:
+            self.assertEqual((r.code, r.out), (0, "hi\n"))
+        self.assertEqual(self.ok("ps", "-aq").out, "")
+
+    def test_bridge_network_and_published_port(self):
+        if not os.path.exists("/usr/lib/cni/bridge"):
+            self.skipTest("the CNI plugins are not installed (containernetworking-plugins)")
+        r = self.berth("run", "--rm", "--network", "bridge", "bb:1", "sh", "-c",
+                       "tail -1 /etc/hosts; grep -c eth0 /proc/net/dev")
+        if r.code == 125 and "cannot be set up on this host" in r.err:
+            self.skipTest("this host refuses the bridge: " + r.err.strip())
+        self.assertEqual(r.code, 0, r)
+        ip, host = r.out.splitlines()[0].split("\t")
+        self.assertTrue(ip.startswith("10.89."), r.out)
+        self.assertEqual(r.out.splitlines()[1], "1")
+        port = 20000 + os.getpid() % 20000
+        cid = self.ok("run", "-d", "--network", "bridge", "-p", f"{port}:80", "bb:1",
+                      "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").out.strip()
+        import urllib.request
+        body = None
+        for _ in range(50):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/motd", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.assertEqual(body, b"original\n")
+        self.ok("rm", "-f", cid)
+        time.sleep(0.2)  # the monitor removes the network after reporting the exit
+        rules = subprocess.run(["iptables", "-t", "nat", "-S"], stdout=subprocess.PIPE).stdout.decode()
+        self.assertNotIn(cid, rules)
+        self.assertNotIn(f"--dport {port}", rules)
+        r = self.berth("run", "--rm", "-p", "8080:80", "bb:1", "true")
+        self.assertEqual(r.code, 125)
+        self.assertIn("-p publishes ports on the bridge network: add --network bridge", r.err)
 
 
 if __name__ == "__main__":
