@@ -5,10 +5,10 @@ Why this exists: issue 10's speed goals are ratios against docker (run at least 
 at least 3x faster), and a run's cost only means something beside what the runtime alone costs.
 Every tool runs the same busybox image (the bench's busybox-only tar with its applet links,
 imported into each store) with `--network none`. `run` is a light operation (1 warm-up + N timed
-runs); before each run the disk settles and berth's trash is emptied, so no run pays for the
-previous one's clean-up. `commit` is heavy (100 MB written into the new layer): one container is
-made untimed with `run --name`, then each timed commit is preceded by removing the image the
-previous one made. A tool whose command is missing or fails shows that, never a time: podman 4.3
+runs); before each run the disk settles and berth's clean-up processes (which go on after it
+returns) have ended, so no run pays for the previous one's clean-up. `commit` is heavy (100 MB
+written into the new layer): one container is made untimed with `run --name`, then each timed
+commit is preceded by removing the image the previous one made. A tool whose command is missing or fails shows that, never a time: podman 4.3
 cannot start a container under this machine's RLIMIT_NOFILE hard limit, and berth's `commit` is
 detected per build.
 """
@@ -28,15 +28,32 @@ COMMIT_SIZE = 100_000_000
 NET = ["--network", "none"]
 
 
-def WaitTrash(tool, limit_s=120):
-    """berth frees removed containers and images in a detached child; waits until it is done so
-    the next timed command does not share the disk and CPU with it."""
-    trash = os.path.join(getattr(tool, "root", ""), "trash")
-    if tool.name != "berth" or not os.path.isdir(trash):
+def WaitBerthIdle(tool, limit_s=60):
+    """berth returns before its clean-up ends: `run --rm`'s monitor removes the container after
+    the client has the exit code, and removed containers and images are freed by a detached
+    child. Waits until no process of this store is left (each has `--root ROOT` in its command
+    line: the monitor's and the freeing children's), so the next timed command shares the disk
+    and CPU with none of them."""
+    if tool.name != "berth":
         return
+    want = tool.root.encode()
     deadline = time.time() + limit_s
-    while time.time() < deadline and [e for e in os.listdir(trash) if e != ".lock"]:
-        time.sleep(0.05)
+    while time.time() < deadline:
+        busy = False
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if b"--root" in argv and want in argv:
+                busy = True
+                break
+        if not busy:
+            return
+        time.sleep(0.02)
 
 
 def RunContainers(suite, tool):
@@ -46,7 +63,7 @@ def RunContainers(suite, tool):
     needs = None if ok else f"set-up import failed: {err}"
 
     def settle(i):
-        WaitTrash(tool)
+        WaitBerthIdle(tool)
         SettleDisk()
     suite.Measure(tool, "run", "run", lambda i: ["run", "--rm", *NET, RUN_IMAGE, "true"],
                   before=settle, needs=needs, one_line=True,
@@ -69,14 +86,14 @@ def _Commit(suite, tool, needs):
 
     def rmi(i):
         tool.Quiet("rmi", COMMIT_IMAGE)
-        WaitTrash(tool)
+        WaitBerthIdle(tool)
     suite.Measure(tool, "commit", "commit", lambda i: ["commit", COMMIT_CONTAINER, COMMIT_IMAGE],
                   before=rmi, needs=needs, heavy=True, one_line=True,
                   note=f"stopped container with a {COMMIT_SIZE // 1_000_000} MB file added" +
                        (f"; {tool.note}" if tool.note else ""))
     tool.Quiet("rmi", COMMIT_IMAGE)
     tool.Quiet("rm", "-f", COMMIT_CONTAINER)
-    WaitTrash(tool)
+    WaitBerthIdle(tool)
 
 
 def _LastLine(text):
