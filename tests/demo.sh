@@ -163,4 +163,18 @@ step rm changer top
 step rmi sgfoot/top:v3
 step system check
 
-note "Not in berth yet (its issue comes next): build."
+note "build: the seed's Dockerfile (FROM, RUN with && \\ continuations, CMD)"
+mkdir -p "$WORK/top"
+cat > "$WORK/top/Dockerfile" <<'DOCKERFILE'
+FROM busybox
+RUN mkdir -p /opt/top && \
+    echo "built by berth" > /opt/top/README
+CMD ["cat", "/opt/top/README"]
+DOCKERFILE
+cat "$WORK/top/Dockerfile"
+step build -t top:1.0 "$WORK/top"
+note "build again: every step comes from the cache"
+step build -t top:1.0 "$WORK/top"
+step run --rm top:1.0
+step history top:1.0
+step system check

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/container_target.h"
 #include "cli/flags.h"
 #include "container/lifecycle.h"
 #include "container/runc.h"
@@ -28,24 +29,22 @@ int CmdCommit(Context& ctx, const std::vector<std::string>& args) {
   std::optional<Reference> tag;
   if (fs.args().size() == 2) {
     auto t = image::ParseTagTarget(fs.args()[1]);
-    if (!t.ok()) return Fail("Error: " + t.error().message);
+    if (!t.ok()) return Fail(t.error());
     tag = *t;
   }
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-  auto c = container::FindContainer(**store, fs.args()[0]);
-  if (!c.ok()) return Fail("Error: " + c.error().message);
-  container::ContainerDir d = container::ContainerDir::Of((*store)->root(), c->id);
-  auto state = container::CurrentState(d, c->id);
+  auto t = FindTarget(ctx, fs.args()[0]);
+  if (!t.ok()) return Fail(t.error());
+  const container::Container* c = &t->c;
+  auto state = t->State();
   if (!state.ok()) return Fail(state.error());
   bool paused = false;
   if (*pause && state->status == "running") {
     Status st = container::RuncPause(c->id, true, c->host.runtime);
-    if (!st.ok()) return Fail("Error: " + st.error().message);
+    if (!st.ok()) return Fail(st.error());
     paused = true;
   }
-  auto res = image::Commit(**store, {.parent_image = c->image_id,
-                                     .upper_dir = d.upper(),
+  auto res = image::Commit(*t->store, {.parent_image = c->image_id,
+                                     .upper_dir = t->dir.upper(),
                                      .container_config = c->config,
                                      .container_id = c->id,
                                      .author = *author,
@@ -54,7 +53,7 @@ int CmdCommit(Context& ctx, const std::vector<std::string>& args) {
                                      .tag = tag});
   if (paused) (void)container::RuncPause(c->id, false, c->host.runtime);
   if (!res.ok()) {
-    int rc = Fail("Error: " + res.error().message);
+    int rc = Fail(res.error());
     ctx.CollectGarbage(true);
     return rc;
   }
@@ -68,19 +67,16 @@ int CmdDiff(Context& ctx, const std::vector<std::string>& args) {
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (fs.args().size() != 1) return ArgCountError(fs, "requires exactly 1 argument");
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-  auto c = container::FindContainer(**store, fs.args()[0]);
-  if (!c.ok()) return Fail("Error: " + c.error().message);
+  auto t = FindTarget(ctx, fs.args()[0]);
+  if (!t.ok()) return Fail(t.error());
   std::vector<std::string> lowers;
-  if (c->chain_id) {
-    auto l = (*store)->snapshots().LowerDirs(*c->chain_id);
+  if (t->c.chain_id) {
+    auto l = t->store->snapshots().LowerDirs(*t->c.chain_id);
     if (!l.ok()) return Fail(l.error());
     lowers = *l;
   }
-  container::ContainerDir d = container::ContainerDir::Of((*store)->root(), c->id);
-  auto changes = OverlayChanges(d.upper(), lowers);
-  if (!changes.ok()) return Fail("Error: " + changes.error().message);
+  auto changes = OverlayChanges(t->dir.upper(), lowers);
+  if (!changes.ok()) return Fail(changes.error());
   std::string out;
   for (const Change& ch : *changes) out += std::string(ChangeKindLetter(ch.kind)) + " " + ch.path + "\n";
   std::fputs(out.c_str(), stdout);

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "cli/commands.h"
+#include "cli/container_target.h"
 #include "cli/flags.h"
 #include "container/attach.h"
 #include "container/lifecycle.h"
@@ -69,16 +70,14 @@ int CmdStart(Context& ctx, const std::vector<std::string>& args) {
     return rc;
   }
   if (fs.args().size() > 1) return Fail("Error: you cannot start and attach multiple containers at once");
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-  auto c = container::FindContainer(**store, fs.args()[0]);
-  if (!c.ok()) return Fail("Error: " + c.error().message);
+  auto t = FindTarget(ctx, fs.args()[0]);
+  if (!t.ok()) return Fail(t.error());
   int status = 0;
-  auto sock = container::StartContainer(**store, *c, &status);
-  if (!sock.ok()) return Fail("Error: " + sock.error().message);
-  auto code = container::Relay(sock->get(), {.stdin_open = *interactive && c->config.open_stdin,
-                                             .tty = c->config.tty});
-  if (!code.ok()) return Fail("Error: " + code.error().message);
+  auto sock = container::StartContainer(*t->store, t->c, &status);
+  if (!sock.ok()) return Fail(sock.error());
+  auto code = container::Relay(sock->get(), {.stdin_open = *interactive && t->c.config.open_stdin,
+                                             .tty = t->c.config.tty});
+  if (!code.ok()) return Fail(code.error());
   return *code;
 }
 
@@ -112,7 +111,7 @@ int CmdKill(Context& ctx, const std::vector<std::string>& args) {
   int exit = 0;
   if (!Parse(fs, args, &exit)) return exit;
   auto num = container::ParseSignal(*sig);
-  if (!num.ok()) return Fail("Error: " + num.error().message);
+  if (!num.ok()) return Fail(num.error());
   return ForEach(ctx, fs, [&](store::Store& s, const Container& c) -> Status {
     Status st = container::KillContainer(s, c, *num);
     if (!st.ok()) {

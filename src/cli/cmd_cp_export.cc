@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "base/io.h"
 #include "cli/commands.h"
+#include "cli/container_target.h"
 #include "cli/flags.h"
 #include "container/access.h"
 #include "container/copy.h"
@@ -48,15 +49,13 @@ int CmdCp(Context& ctx, const std::vector<std::string>& args) {
   if (src_c.empty() && dst_c.empty()) return Fail("Error: must specify at least one container source");
   if (src == "-" || dst == "-") return Fail("Error: berth does not support tar streams in cp yet");
   if (src.empty() || dst.empty()) return Fail("Error: filepath cannot be empty");
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-  auto c = container::FindContainer(**store, src_c.empty() ? dst_c : src_c);
-  if (!c.ok()) return Fail("Error: " + c.error().message);
-  auto root = container::RootAccess::Open(**store, *c, /*writable=*/!dst_c.empty());
-  if (!root.ok()) return Fail("Error: " + root.error().message);
+  auto t = FindTarget(ctx, src_c.empty() ? dst_c : src_c);
+  if (!t.ok()) return Fail(t.error());
+  auto root = container::RootAccess::Open(*t->store, t->c, /*writable=*/!dst_c.empty());
+  if (!root.ok()) return Fail(root.error());
   Status st = src_c.empty() ? container::CopyToContainer(src, root->path(), dst, *archive)
                             : container::CopyFromContainer(root->path(), src, dst);
-  if (!st.ok()) return Fail("Error: " + st.error().message);
+  if (!st.ok()) return Fail(st.error());
   return 0;
 }
 
@@ -71,24 +70,22 @@ int CmdExport(Context& ctx, const std::vector<std::string>& args) {
   if (output->empty() && ::isatty(STDOUT_FILENO)) {
     return Fail("cowardly refusing to save to a terminal. Use the -o flag or redirect");
   }
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-  auto c = container::FindContainer(**store, fs.args()[0]);
-  if (!c.ok()) return Fail("Error: " + c.error().message);
-  auto root = container::RootAccess::Open(**store, *c, /*writable=*/false);
-  if (!root.ok()) return Fail("Error: " + root.error().message);
+  auto t = FindTarget(ctx, fs.args()[0]);
+  if (!t.ok()) return Fail(t.error());
+  auto root = container::RootAccess::Open(*t->store, t->c, /*writable=*/false);
+  if (!root.ok()) return Fail(root.error());
   if (output->empty()) {
     FdWriter out(STDOUT_FILENO);
     Status st = WriteLayer(root->path(), out);
-    if (!st.ok()) return Fail("Error: " + st.error().message);
+    if (!st.ok()) return Fail(st.error());
     return 0;
   }
   auto file = AtomicFile::Create(*output, "berth_temp_", 0600);
-  if (!file.ok()) return Fail("Error: " + file.error().message);
+  if (!file.ok()) return Fail(file.error());
   FdWriter out(file->fd());
   Status st = WriteLayer(root->path(), out);
   if (st.ok()) st = file->Commit();
-  if (!st.ok()) return Fail("Error: " + st.error().message);
+  if (!st.ok()) return Fail(st.error());
   return 0;
 }
 

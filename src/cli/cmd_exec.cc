@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "cli/container_target.h"
 #include "cli/flags.h"
 #include "container/exec.h"
 #include "container/lifecycle.h"
@@ -32,10 +33,8 @@ int CmdExec(Context& ctx, const std::vector<std::string>& args) {
     std::fprintf(stderr, "the input device is not a TTY\n");
     return 1;
   }
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-  auto c = container::FindContainer(**store, fs.args()[0]);
-  if (!c.ok()) return Fail("Error: " + c.error().message);
+  auto t = FindTarget(ctx, fs.args()[0]);
+  if (!t.ok()) return Fail(t.error());
   container::ExecOptions o{.args = {fs.args().begin() + 1, fs.args().end()},
                            .working_dir = *workdir, .interactive = *interactive,
                            .tty = *tty, .detach = *detach};
@@ -48,8 +47,8 @@ int CmdExec(Context& ctx, const std::vector<std::string>& args) {
   }
   if (fs.Changed("user")) o.user = *user;
   std::fflush(stdout);
-  auto rc = container::Exec(**store, *c, o);
-  if (!rc.ok()) return Fail("Error: " + rc.error().message);
+  auto rc = container::Exec(*t->store, t->c, o);
+  if (!rc.ok()) return Fail(rc.error());
   return *rc;
 }
 

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/container_target.h"
 #include "cli/flags.h"
 #include "container/lifecycle.h"
 #include "image/list.h"
@@ -50,28 +51,26 @@ int CmdLogs(Context& ctx, const std::vector<std::string>& args) {
   runtime::LogReadOptions o{.timestamps = *timestamps};
   if (!since->empty()) {
     auto t = image::ParseTimeFilter(*since, now);
-    if (!t.ok()) return Fail("Error: " + t.error().message);
+    if (!t.ok()) return Fail(t.error());
     o.since_ns = *t;
   }
   if (!until->empty()) {
     auto t = image::ParseTimeFilter(*until, now);
-    if (!t.ok()) return Fail("Error: " + t.error().message);
+    if (!t.ok()) return Fail(t.error());
     o.until_ns = *t;
   }
   o.tail = ParseInt(*tail).value_or(-1);  // docker: "all" or anything not a number means all
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-  auto c = container::FindContainer(**store, fs.args()[0]);
-  if (!c.ok()) return Fail("Error: " + c.error().message);
-  container::ContainerDir d = container::ContainerDir::Of((*store)->root(), c->id);
-  auto state = container::CurrentState(d, c->id);
+  auto t = FindTarget(ctx, fs.args()[0]);
+  if (!t.ok()) return Fail(t.error());
+  const container::ContainerDir& d = t->dir;
+  auto state = t->State();
   if (!state.ok()) return Fail(state.error());
   o.follow = *follow && state->Running();
   o.still_running = [d]() { return container::MonitorAlive(d); };
   StdioSink sink;
-  Status st = runtime::ReadJsonLog(d.log(c->id), o, sink);
+  Status st = runtime::ReadJsonLog(d.log(t->c.id), o, sink);
   if (!st.ok() && st.error().code != Code::kNotFound && st.error().code != Code::kCancelled) {
-    return Fail("Error: " + st.error().message);
+    return Fail(st.error());
   }
   return 0;
 }

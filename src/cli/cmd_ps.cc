@@ -12,6 +12,8 @@
 #include "cli/output.h"
 #include "container/lifecycle.h"
 #include "container/network.h"
+#include "format/docker_types.h"
+#include "format/template.h"
 #include "format/units.h"
 
 namespace berth::cli {
@@ -22,6 +24,11 @@ using container::State;
 
 const char kDefault[] =
     "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+// docker/cli's containerRawFormat.
+const char kRaw[] =
+    "container_id: {{.ID}}\nimage: {{.Image}}\ncommand: {{.Command}}\ncreated_at: {{.CreatedAt}}\n"
+    "state: {{- pad .State 1 0}}\nstatus: {{- pad .Status 1 0}}\nnames: {{.Names}}\n"
+    "labels: {{- pad .Labels 1 0}}\nports: {{- pad .Ports 1 0}}\n";
 
 Json Headers() {
   return Json{{"Command", "COMMAND"}, {"CreatedAt", "CREATED AT"}, {"ID", "CONTAINER ID"},
@@ -106,6 +113,17 @@ bool Matches(const Filters& f, const Container& c, const State& s) {
 }
 
 // docker's PORTS: "0.0.0.0:8080->80/tcp, ..." (published ports only).
+// docker's MOUNTS: each mount's volume name, or its source for a bind,
+// cut to 15 characters unless --no-trunc.
+std::string MountsText(const Container& c, bool trunc) {
+  std::vector<std::string> names;
+  for (const std::string& b : c.host.binds) {
+    std::string source = Split(b, ':')[0];
+    names.push_back(trunc ? Ellipsis(source, 15) : source);
+  }
+  return Join(names, ",");
+}
+
 std::string PortsText(const Container& c) {
   std::vector<std::string> parts;
   for (const std::string& p : c.host.ports) {
@@ -121,6 +139,32 @@ std::string LabelsText(const Container& c) {
   std::vector<std::string> parts;
   for (const auto& [k, v] : c.config.labels) parts.push_back(k + "=" + v);
   return Join(parts, ",");
+}
+
+// docker/cli's NewContainerFormat: -q and --size shape only the "table" and
+// "raw" formats (and the default); a template of the user's is used as is.
+std::string RowFormat(const std::string& format, bool quiet, bool size) {
+  if (format.empty() || format == "table") {
+    if (quiet) return "{{.ID}}";
+    return std::string(kDefault) + (size ? "\t{{.Size}}" : "");
+  }
+  if (format == "raw") {
+    if (quiet) return "container_id: {{.ID}}";
+    return std::string(kRaw) + (size ? "size: {{.Size}}\n" : "");
+  }
+  return format;
+}
+
+// docker ps runs a user's template once on an empty row before listing (to
+// learn whether it uses .Size): its errors come first, worded as there, and
+// exit 1.
+Status PreExecute(const std::string& format) {
+  auto t = Template::Parse(format);
+  if (!t.ok()) return MakeError(Code::kInvalidArgument, "failed to parse template: " + t.error().message);
+  Json empty = Json::object();
+  auto r = t->Execute(empty, {.missing_key_error = false, .type = ContainerRowType()});
+  if (!r.ok()) return MakeError(Code::kInvalidArgument, "failed to execute template: " + r.error().message);
+  return Ok();
 }
 
 }  // namespace
@@ -139,6 +183,16 @@ int CmdPs(Context& ctx, const std::vector<std::string>& args) {
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (!fs.args().empty()) return ArgCountError(fs, "accepts no arguments");
+  if (!format->empty()) {
+    Status pre = PreExecute(*format);
+    if (!pre.ok()) return RowsFail(pre.error());
+    // docker's FieldsUsed["Size"]: the template asks for sizes, by name or
+    // through `json .` (its MarshalJSON calls every method, Size too).
+    if (format->find(".Size") != std::string::npos || format->find("json .") != std::string::npos ||
+        *format == "json") {
+      *size = true;
+    }
+  }
   auto f = ParseFilters(*filters);
   if (!f.ok()) return Fail(f.error());
   auto store = ctx.Store();
@@ -174,20 +228,19 @@ int CmdPs(Context& ctx, const std::vector<std::string>& args) {
                         {"Image", c.image},
                         {"Labels", LabelsText(c)},
                         {"LocalVolumes", "0"},
-                        {"Mounts", ""},
+                        {"Mounts", MountsText(c, !*no_trunc)},
                         {"Names", c.name},
                         {"Networks", c.host.network_mode},
                         {"Ports", PortsText(c)},
                         {"RunningFor", TimeAgo(c.created, now)},
                         {"Size", size_text},
                         {"State", s->status},
-                        {"Status", ContainerStatus(*s, now)}});
+                        {"Status", ContainerStatus(*s, now)},
+                        {kContainerRowLabels, c.config.labels}});
   }
-  std::string def = kDefault;
-  if (*size) def += "\t{{.Size}}";
-  std::string fmt = *quiet ? "{{.ID}}" : *format;
-  auto out = RenderRows(fmt, def, rows, Headers());
-  if (!out.ok()) return TemplateFail(out.error());
+  std::string fmt = RowFormat(*format, *quiet, *size);
+  auto out = RenderRows(fmt, fmt, rows, Headers(), {.row = ContainerRowType(), .header = HeaderType()});
+  if (!out.ok()) return RowsFail(out.error());
   Print(*out);
   return 0;
 }

@@ -59,17 +59,10 @@ int CmdPrune(Context& ctx, const std::vector<std::string>& args) {
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (!fs.args().empty()) return ArgCountError(fs, "accepts no arguments");
-  if (!*force) {
-    Print(*all ? "WARNING! This will remove all images without at least one container associated to them.\n"
-               : "WARNING! This will remove all dangling images.\n");
-    Print("Are you sure you want to continue? [y/N] ");
-    std::fflush(stdout);
-    std::string answer;
-    std::getline(std::cin, answer);
-    if (answer != "y" && answer != "Y") {
-      Print("Total reclaimed space: 0B\n");
-      return 0;
-    }
+  if (!*force &&
+      !ConfirmPrune(*all ? "WARNING! This will remove all images without at least one container associated to them.\n"
+                         : "WARNING! This will remove all dangling images.\n")) {
+    return 0;
   }
   auto store = ctx.Store();
   if (!store.ok()) return Fail(store.error());

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/container_target.h"
 #include "cli/flags.h"
 #include "container/lifecycle.h"
 #include "container/process.h"
@@ -56,22 +57,21 @@ int CmdTop(Context& ctx, const std::vector<std::string>& args) {
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (fs.args().empty()) return ArgCountError(fs, "requires at least 1 argument");
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-  auto c = container::FindContainer(**store, fs.args()[0]);
-  if (!c.ok()) return Fail("Error: " + c.error().message);
-  auto state = container::CurrentState(container::ContainerDir::Of((*store)->root(), c->id), c->id);
+  auto t = FindTarget(ctx, fs.args()[0]);
+  if (!t.ok()) return Fail(t.error());
+  const container::Container* c = &t->c;
+  auto state = t->State();
   if (!state.ok()) return Fail(state.error());
   if (!state->Running()) return Fail("Error: Container " + c->id + " is not running");
   auto runtime = container::RuntimePath(c->host.runtime);
-  if (!runtime.ok()) return Fail("Error: " + runtime.error().message);
+  if (!runtime.ok()) return Fail(runtime.error());
   std::vector<std::string> argv = container::RuntimeArgv(*runtime);
   argv.insert(argv.end(), {"ps", c->id});
   if (fs.args().size() > 1) {
     argv.insert(argv.end(), fs.args().begin() + 1, fs.args().end());
   }
   auto out = container::RunCapture(argv);
-  if (!out.ok()) return Fail("Error: " + out.error().message);
+  if (!out.ok()) return Fail(out.error());
   if (out->status != 0) {
     return Fail("Error: ps: " + std::string(Trim(out->err.empty() ? out->out : out->err)));
   }

@@ -14,6 +14,7 @@ int CmdImages(Context& ctx, const std::vector<std::string>& args);
 int CmdImport(Context& ctx, const std::vector<std::string>& args);
 int CmdInspect(Context& ctx, const std::vector<std::string>& args);
 int CmdImageInspect(Context& ctx, const std::vector<std::string>& args);
+int CmdContainerInspect(Context& ctx, const std::vector<std::string>& args);
 int CmdLoad(Context& ctx, const std::vector<std::string>& args);
 int CmdRmi(Context& ctx, const std::vector<std::string>& args);
 int CmdLogin(Context& ctx, const std::vector<std::string>& args);
@@ -42,7 +43,10 @@ int CmdCp(Context& ctx, const std::vector<std::string>& args);
 int CmdExport(Context& ctx, const std::vector<std::string>& args);
 int CmdTop(Context& ctx, const std::vector<std::string>& args);
 int CmdCommit(Context& ctx, const std::vector<std::string>& args);
+int CmdBuild(Context& ctx, const std::vector<std::string>& args);
 int CmdDiff(Context& ctx, const std::vector<std::string>& args);
+int CmdRename(Context& ctx, const std::vector<std::string>& args);
+int CmdContainerPrune(Context& ctx, const std::vector<std::string>& args);
 
 // Pulls ref for `run`/`create` (progress and status on stderr, as docker's
 // run prints them); returns 0 or the failure's exit status.

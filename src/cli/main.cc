@@ -19,75 +19,120 @@
 namespace berth::cli {
 namespace {
 
+// Each command once; the tables below list them (an alias is a second
+// name for the same summary and function).
+constexpr CommandInfo kBuildInfo{"build", "Build an image from a Dockerfile", CmdBuild};
+constexpr CommandInfo kCommitInfo{"commit", "Create a new image from a container's changes", CmdCommit};
+constexpr CommandInfo kCpInfo{"cp", "Copy files/folders between a container and the local filesystem", CmdCp};
+constexpr CommandInfo kCreateInfo{"create", "Create a new container", CmdCreate};
+constexpr CommandInfo kDiffInfo{"diff", "Inspect changes to files or directories on a container's filesystem", CmdDiff};
+constexpr CommandInfo kExecInfo{"exec", "Run a command in a running container", CmdExec};
+constexpr CommandInfo kExportInfo{"export", "Export a container's filesystem as a tar archive", CmdExport};
+constexpr CommandInfo kHistoryInfo{"history", "Show the history of an image", CmdHistory};
+constexpr CommandInfo kImagesInfo{"images", "List images", CmdImages};
+constexpr CommandInfo kImportInfo{"import", "Import the contents from a tarball to create a filesystem image", CmdImport};
+constexpr CommandInfo kInspectInfo{"inspect", "Return low-level information on objects", CmdInspect};
+constexpr CommandInfo kKillInfo{"kill", "Kill one or more running containers", CmdKill};
+constexpr CommandInfo kLoadInfo{"load", "Load an image from a tar archive or STDIN", CmdLoad};
+constexpr CommandInfo kLoginInfo{"login", "Log in to a registry", CmdLogin};
+constexpr CommandInfo kLogoutInfo{"logout", "Log out from a registry", CmdLogout};
+constexpr CommandInfo kLogsInfo{"logs", "Fetch the logs of a container", CmdLogs};
+constexpr CommandInfo kPsInfo{"ps", "List containers", CmdPs};
+constexpr CommandInfo kPullInfo{"pull", "Download an image from a registry", CmdPull};
+constexpr CommandInfo kPushInfo{"push", "Upload an image to a registry", CmdPush};
+constexpr CommandInfo kRenameInfo{"rename", "Rename a container", CmdRename};
+constexpr CommandInfo kRestartInfo{"restart", "Restart one or more containers", CmdRestart};
+constexpr CommandInfo kRmInfo{"rm", "Remove one or more containers", CmdRm};
+constexpr CommandInfo kRmiInfo{"rmi", "Remove one or more images", CmdRmi};
+constexpr CommandInfo kRunInfo{"run", "Run a command in a new container", CmdRun};
+constexpr CommandInfo kSaveInfo{"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave};
+constexpr CommandInfo kSearchInfo{"search", "Search Docker Hub for images", CmdSearch};
+constexpr CommandInfo kStartInfo{"start", "Start one or more stopped containers", CmdStart};
+constexpr CommandInfo kStopInfo{"stop", "Stop one or more running containers", CmdStop};
+constexpr CommandInfo kTagInfo{"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag};
+constexpr CommandInfo kTopInfo{"top", "Display the running processes of a container", CmdTop};
+constexpr CommandInfo kVersionInfo{"version", "Show the berth version information", CmdVersion};
+constexpr CommandInfo kWaitInfo{"wait", "Block until one or more containers stop, then print their exit codes", CmdWait};
+constexpr CommandInfo kContainerInspectInfo{"inspect", "Display detailed information on one or more containers", CmdContainerInspect};
+constexpr CommandInfo kContainerPruneInfo{"prune", "Remove all stopped containers", CmdContainerPrune};
+constexpr CommandInfo kImageInspectInfo{"inspect", "Display detailed information on one or more images", CmdImageInspect};
+constexpr CommandInfo kPruneInfo{"prune", "Remove unused images", CmdPrune};
+
 const CommandInfo kTop[] = {
-    {"commit", "Create a new image from a container's changes", CmdCommit},
-    {"cp", "Copy files/folders between a container and the local filesystem", CmdCp},
-    {"create", "Create a new container", CmdCreate},
-    {"diff", "Inspect changes to files or directories on a container's filesystem", CmdDiff},
-    {"exec", "Run a command in a running container", CmdExec},
-    {"export", "Export a container's filesystem as a tar archive", CmdExport},
-    {"history", "Show the history of an image", CmdHistory},
-    {"images", "List images", CmdImages},
-    {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
-    {"inspect", "Return low-level information on objects", CmdInspect},
-    {"kill", "Kill one or more running containers", CmdKill},
-    {"load", "Load an image from a tar archive or STDIN", CmdLoad},
-    {"login", "Log in to a registry", CmdLogin},
-    {"logout", "Log out from a registry", CmdLogout},
-    {"logs", "Fetch the logs of a container", CmdLogs},
-    {"ps", "List containers", CmdPs},
-    {"pull", "Download an image from a registry", CmdPull},
-    {"push", "Upload an image to a registry", CmdPush},
-    {"restart", "Restart one or more containers", CmdRestart},
-    {"rm", "Remove one or more containers", CmdRm},
-    {"rmi", "Remove one or more images", CmdRmi},
-    {"run", "Run a command in a new container", CmdRun},
-    {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
-    {"search", "Search Docker Hub for images", CmdSearch},
-    {"start", "Start one or more stopped containers", CmdStart},
-    {"stop", "Stop one or more running containers", CmdStop},
-    {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
-    {"top", "Display the running processes of a container", CmdTop},
-    {"version", "Show the berth version information", CmdVersion},
-    {"wait", "Block until one or more containers stop, then print their exit codes", CmdWait},
+    kBuildInfo,
+    kCommitInfo,
+    kCpInfo,
+    kCreateInfo,
+    kDiffInfo,
+    kExecInfo,
+    kExportInfo,
+    kHistoryInfo,
+    kImagesInfo,
+    kImportInfo,
+    kInspectInfo,
+    kKillInfo,
+    kLoadInfo,
+    kLoginInfo,
+    kLogoutInfo,
+    kLogsInfo,
+    kPsInfo,
+    kPullInfo,
+    kPushInfo,
+    kRenameInfo,
+    kRestartInfo,
+    kRmInfo,
+    kRmiInfo,
+    kRunInfo,
+    kSaveInfo,
+    kSearchInfo,
+    kStartInfo,
+    kStopInfo,
+    kTagInfo,
+    kTopInfo,
+    kVersionInfo,
+    kWaitInfo,
 };
 
 const CommandInfo kContainer[] = {
-    {"commit", "Create a new image from a container's changes", CmdCommit},
-    {"cp", "Copy files/folders between a container and the local filesystem", CmdCp},
-    {"create", "Create a new container", CmdCreate},
-    {"diff", "Inspect changes to files or directories on a container's filesystem", CmdDiff},
-    {"exec", "Run a command in a running container", CmdExec},
-    {"export", "Export a container's filesystem as a tar archive", CmdExport},
-    {"kill", "Kill one or more running containers", CmdKill},
-    {"logs", "Fetch the logs of a container", CmdLogs},
-    {"ls", "List containers", CmdPs},
-    {"list", "List containers", CmdPs},
-    {"ps", "List containers", CmdPs},
-    {"restart", "Restart one or more containers", CmdRestart},
-    {"rm", "Remove one or more containers", CmdRm},
-    {"remove", "Remove one or more containers", CmdRm},
-    {"run", "Run a command in a new container", CmdRun},
-    {"start", "Start one or more stopped containers", CmdStart},
-    {"stop", "Stop one or more running containers", CmdStop},
-    {"top", "Display the running processes of a container", CmdTop},
-    {"wait", "Block until one or more containers stop, then print their exit codes", CmdWait},
+    kCommitInfo,
+    kCpInfo,
+    kCreateInfo,
+    kDiffInfo,
+    kExecInfo,
+    kExportInfo,
+    kContainerInspectInfo,
+    kKillInfo,
+    kLogsInfo,
+    {"ls", kPsInfo.summary, kPsInfo.fn},
+    {"list", kPsInfo.summary, kPsInfo.fn},
+    kPsInfo,
+    kContainerPruneInfo,
+    kRenameInfo,
+    kRestartInfo,
+    kRmInfo,
+    {"remove", kRmInfo.summary, kRmInfo.fn},
+    kRunInfo,
+    kStartInfo,
+    kStopInfo,
+    kTopInfo,
+    kWaitInfo,
 };
 
 const CommandInfo kImage[] = {
-    {"history", "Show the history of an image", CmdHistory},
-    {"import", "Import the contents from a tarball to create a filesystem image", CmdImport},
-    {"inspect", "Display detailed information on one or more images", CmdImageInspect},
-    {"ls", "List images", CmdImages},
-    {"load", "Load an image from a tar archive or STDIN", CmdLoad},
-    {"list", "List images", CmdImages},
-    {"prune", "Remove unused images", CmdPrune},
-    {"pull", "Download an image from a registry", CmdPull},
-    {"push", "Upload an image to a registry", CmdPush},
-    {"rm", "Remove one or more images", CmdRmi},
-    {"remove", "Remove one or more images", CmdRmi},
-    {"save", "Save one or more images to a tar archive (streamed to STDOUT by default)", CmdSave},
-    {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", CmdTag},
+    kBuildInfo,
+    kHistoryInfo,
+    kImportInfo,
+    kImageInspectInfo,
+    {"ls", kImagesInfo.summary, kImagesInfo.fn},
+    kLoadInfo,
+    {"list", kImagesInfo.summary, kImagesInfo.fn},
+    kPruneInfo,
+    kPullInfo,
+    kPushInfo,
+    {"rm", kRmiInfo.summary, kRmiInfo.fn},
+    {"remove", kRmiInfo.summary, kRmiInfo.fn},
+    kSaveInfo,
+    kTagInfo,
 };
 
 std::string DefaultConfigDir() {

@@ -3,6 +3,7 @@
 #include "cli/output.h"
 
 #include <cstdio>
+#include <iostream>
 
 #include "format/tabwriter.h"
 #include "format/template.h"
@@ -93,6 +94,16 @@ std::string Ellipsis(const std::string& s, size_t max) {
   }
   if (starts.size() <= max) return s;
   return s.substr(0, starts[max - 1]) + "…";
+}
+
+bool ConfirmPrune(const std::string& warning) {
+  Print(warning + "Are you sure you want to continue? [y/N] ");
+  std::fflush(stdout);
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "y" || answer == "Y") return true;
+  Print("Total reclaimed space: 0B\n");
+  return false;
 }
 
 void Print(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }

@@ -53,4 +53,9 @@ std::string Ellipsis(const std::string& s, size_t max);
 // Writes s to stdout in one go.
 void Print(const std::string& s);
 
+// docker's prune prompt: the warning, "Are you sure you want to continue?
+// [y/N] ", a line read from stdin; anything but y/Y prints "Total reclaimed
+// space: 0B" and returns false.
+bool ConfirmPrune(const std::string& warning);
+
 }  // namespace berth::cli

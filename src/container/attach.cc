@@ -72,14 +72,33 @@ void SendSize(int sock) {
   (void)WriteFrame(sock, FrameType::kResize, std::to_string(ws.ws_row) + " " + std::to_string(ws.ws_col));
 }
 
-// Copies stdin into kStdin frames, then kStdinClose at its end.
-void PumpStdin(int sock) {
+constexpr unsigned char kDetachNote = 0xff;  // on the signal pipe: the user detached
+constexpr char kCtrlP = 0x10, kCtrlQ = 0x11;  // docker's default detach keys
+
+// Copies stdin into kStdin frames, then kStdinClose at its end. With a
+// terminal, ctrl-p ctrl-q detaches (the container goes on): a ctrl-p is
+// held back until the next byte shows whether it starts the sequence.
+void PumpStdin(int sock, bool detach_keys) {
   char buf[32768];
+  bool held = false;
   for (;;) {
     ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    if (!WriteFrame(sock, FrameType::kStdin, std::string_view(buf, static_cast<size_t>(n))).ok()) return;
+    std::string out;
+    for (ssize_t i = 0; i < n; ++i) {
+      char ch = buf[i];
+      if (detach_keys && held && ch == kCtrlQ) {
+        if (!out.empty()) (void)WriteFrame(sock, FrameType::kStdin, out);
+        unsigned char note = kDetachNote;
+        (void)!::write(g_signal_pipe, &note, 1);
+        return;
+      }
+      if (held) out += kCtrlP;
+      held = detach_keys && ch == kCtrlP;
+      if (!held) out += ch;
+    }
+    if (!out.empty() && !WriteFrame(sock, FrameType::kStdin, out).ok()) return;
   }
   (void)WriteFrame(sock, FrameType::kStdinClose, "");
 }
@@ -171,14 +190,14 @@ Result<int> Relay(int fd, const RelayOptions& o) {
   std::optional<RawTerminal> raw;
   if (o.tty && o.stdin_open && ::isatty(STDIN_FILENO)) raw.emplace(STDIN_FILENO);
   if (o.tty) SendSize(fd);
-  if (o.stdin_open) std::thread(PumpStdin, fd).detach();
+  if (o.stdin_open) std::thread(PumpStdin, fd, o.tty).detach();
 
   FrameParser parser;
   char buf[65536];
   pollfd pfd[2] = {{fd, POLLIN, 0}, {sp[0], POLLIN, 0}};
   for (;;) {
     while (auto f = TRY(parser.Next())) {
-      if (f->type == FrameType::kStdout || f->type == FrameType::kStderr) {
+      if ((f->type == FrameType::kStdout || f->type == FrameType::kStderr) && !o.discard_output) {
         int out = f->type == FrameType::kStdout ? STDOUT_FILENO : STDERR_FILENO;
         (void)WriteAll(out, f->payload.data(), f->payload.size());
       } else if (f->type == FrameType::kExit) {
@@ -192,6 +211,7 @@ Result<int> Relay(int fd, const RelayOptions& o) {
     if (pfd[1].revents != 0) {
       unsigned char s;
       while (::read(sp[0], &s, 1) == 1) {
+        if (s == kDetachNote) return 0;  // detached: the container runs on
         if (s == SIGWINCH) {
           SendSize(fd);
         } else {

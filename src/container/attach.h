@@ -56,11 +56,14 @@ struct RelayOptions {
   bool stdin_open = false;  // -i: forward our stdin
   bool tty = false;         // -t: raw terminal, resize; no signal proxy
   bool sig_proxy = true;    // forward SIGINT/SIGTERM/... to the container (without -t)
+  bool discard_output = false;  // read the output but print nothing (build -q)
 };
 
 // After WaitStarted: copies the container's output to our stdout/stderr
 // and (with stdin_open) our stdin to it, until the kExit frame; returns the
-// container's exit status. If the monitor vanishes without kExit, Internal.
+// container's exit status. With tty and stdin_open, ctrl-p ctrl-q detaches
+// (returns 0; the container runs on, as with docker). If the monitor
+// vanishes without kExit, Internal.
 Result<int> Relay(int fd, const RelayOptions& options);
 
 }  // namespace berth::container

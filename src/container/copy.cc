@@ -164,6 +164,11 @@ std::string BaseName(const std::string& p) {
 
 }  // namespace
 
+Status CopyTreeAt(int src_dir, const std::string& src_name, int dst_dir, const std::string& dst_name,
+                  bool keep_owner) {
+  return CopyEntry(src_dir, src_name, dst_dir, dst_name, Owner{.keep = keep_owner}, 0);
+}
+
 Status CopyFromContainer(const std::string& root_dir, std::string_view src, const std::string& dest) {
   RootFs root = TRY(RootFs::Open(root_dir));
   Resolved s = TRY(ResolveInRoot(root, src));

@@ -23,4 +23,10 @@ Status CopyFromContainer(const std::string& root, std::string_view src, const st
 Status CopyToContainer(const std::string& src, const std::string& root, std::string_view dest,
                        bool archive);
 
+// Copies src_dir/src_name to dst_dir/dst_name (a tree, links as links,
+// O_NOFOLLOW throughout), keeping modes and times, and owners when
+// keep_owner (else 0:0). For the builder's COPY.
+Status CopyTreeAt(int src_dir, const std::string& src_name, int dst_dir, const std::string& dst_name,
+                  bool keep_owner);
+
 }  // namespace berth::container

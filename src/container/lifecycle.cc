@@ -22,6 +22,7 @@
 #include "container/monitor.h"
 #include "container/process.h"
 #include "container/runc.h"
+#include "store/ingest.h"
 
 namespace berth::container {
 namespace {
@@ -101,12 +102,17 @@ Result<Container> CreateContainer(store::Store& store, Container c) {
   if (!image) return MakeError(Code::kNotFound, "No such image: " + c.image_id.str());
   if (!image->layers.empty()) c.chain_id = image->layers.back().chain_id;
   if (c.config.hostname.empty()) c.config.hostname = c.id.substr(0, 12);
-  ContainerDir d = ContainerDir::Of(store.root(), c.id);
+  // The directory is made in a locked ingest staging and renamed into
+  // containers/ inside the transaction that inserts the row: a crash leaves
+  // either garbage in ingest/ or a dir without a row, which GC removes.
+  auto staging = TRY(store::IngestDir::Create(store.content().ingest_dir()));
+  ContainerDir d{staging.Join("c")};
   TRY(MkdirAll(d.dir, 0700));
   TRY(MkdirAll(d.upper(), 0755));
   TRY(MkdirAll(d.work(), 0700));
   TRY(WriteInitLayer(d));
   TRY(WriteState(d, State{}));
+  std::string final_dir = ContainerDir::Of(store.root(), c.id).dir;
   bool generated = c.name.empty();
   for (int attempt = 0;; ++attempt) {
     if (generated) c.name = GenerateName(attempt);
@@ -114,11 +120,12 @@ Result<Container> CreateContainer(store::Store& store, Container c) {
       if (!TRY(store.metadata().GetImage(c.image_id))) {
         return MakeError(Code::kNotFound, "No such image: " + c.image_id.str());
       }
-      return store.metadata().PutContainer(c.ToRecord());
+      TRY(store.metadata().PutContainer(c.ToRecord()));
+      if (::rename(d.dir.c_str(), final_dir.c_str()) != 0) return ErrnoError("rename " + d.dir);
+      return Ok();
     });
     if (st.ok()) return c;
     if (st.error().code == Code::kConflict && generated && attempt < 10) continue;
-    (void)RemoveAll(d.dir);
     if (st.error().code == Code::kConflict) {
       std::string other;
       if (auto found = FindContainer(store, c.name); found.ok()) other = found->id;

@@ -29,8 +29,24 @@ const GoType* HistoryRowType();
 // IsOfficial, Name, StarCount).
 const GoType* SearchRowType();
 
+// types.ContainerJSON (ContainerJSONBase's fields promoted, with
+// ContainerState, container.HostConfig, GraphDriverData, MountPoint,
+// *container.Config and NetworkSettings), over container::InspectContainer's
+// document.
+const GoType* ContainerInspectType();
+
+// *formatter.ContainerContext: the row of `ps` (one string per column:
+// Command, CreatedAt, ID, Image, Labels, LocalVolumes, Mounts, Names,
+// Networks, Ports, RunningFor, Size, State, Status) and its method
+// Label(name), which reads the row's hidden key kContainerRowLabels (an
+// object of the container's labels).
+const GoType* ContainerRowType();
+inline constexpr const char* kContainerRowLabels = "-labels";
+
 // formatter.SubHeaderContext (map[string]string): what a table's header
-// row is rendered from; unknown columns print "<no value>".
+// row is rendered from; unknown columns print "<no value>". Its method
+// Label(name) gives a label column's title: the name's last '.'-separated
+// part with '-' and '_' as spaces.
 const GoType* HeaderType();
 
 }  // namespace berth

@@ -45,6 +45,12 @@ const GoType* GoMapType(const GoType* key, const GoType* elem, std::string name)
   return Make({.kind = GoKind::kMap, .name = std::move(name), .elem = elem, .key = key});
 }
 
+const GoType* GoWithMethods(const GoType* t, std::vector<GoMethod> methods) {
+  GoType copy = *t;
+  for (auto& m : methods) copy.methods.push_back(std::move(m));
+  return Make(std::move(copy));
+}
+
 const GoType* GoStringType() {
   static const GoType* t = GoBasicType(GoKind::kString, "string");
   return t;

@@ -6,8 +6,11 @@
 // `{layers [sha256:...] }` and an absent field is Go's zero value.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace berth {
 
@@ -32,6 +35,21 @@ struct GoField {
   std::string json{};        // its key in the JSON document: "Id"
   const GoType* type = nullptr;
   bool omitempty = false;    // encoding/json's omitempty
+  // An embedded struct (or pointer to one): its fields are promoted (found
+  // as the outer struct's) and its JSON is inlined in the outer object;
+  // printed, it is a nested value, as Go prints it.
+  bool embedded = false;
+};
+
+// A method with string parameters returning a string, as docker's listing
+// contexts have (`{{.Label "x"}}`). call gets the receiver's JSON (the
+// struct's or map's document, pointers followed) and the arguments.
+struct GoMethod {
+  std::string name{};
+  size_t params = 0;
+  std::function<std::string(const nlohmann::ordered_json& receiver,
+                            const std::vector<std::string>& args)>
+      call{};
 };
 
 struct GoType {
@@ -43,6 +61,12 @@ struct GoType {
   // struct: its MarshalJSON goes through json.Marshal, which escapes <, >
   // and & even inside the json template function (docker's listing rows).
   bool json_escapes_html = false;
+  // struct: its fields stand for methods without parameters (docker's
+  // listing contexts), so calling one with arguments is Go's "wrong number
+  // of args" error.
+  bool fields_are_methods = false;
+  // Methods, looked up before fields and map keys, as Go's evalField does.
+  std::vector<GoMethod> methods{};
 };
 
 // Constructors. Each returns a type that lives as long as the program, meant
@@ -54,6 +78,8 @@ const GoType* GoStructType(std::string name, std::vector<GoField> fields,
 const GoType* GoPointerType(const GoType* elem);  // named "*" + elem's name
 const GoType* GoSliceType(const GoType* elem, std::string name = "");  // default "[]" + elem's name
 const GoType* GoMapType(const GoType* key, const GoType* elem, std::string name = "");  // default "map[k]v"
+// t with methods added (a new type; t itself is unchanged).
+const GoType* GoWithMethods(const GoType* t, std::vector<GoMethod> methods);
 
 // The basic types by their Go names.
 const GoType* GoStringType();    // string

@@ -312,7 +312,8 @@ class Exec {
     const Node& first = *cmd.kids[0];
     switch (first.type) {
       case NodeType::kField:
-        return EvalFieldChain(first, dot, first.ident, 0, cmd.kids.size() > 1 || final);
+        if (cmd.kids.size() > 1 || final) return EvalFieldCall(dot, cmd, final);
+        return EvalFieldChain(first, dot, first.ident, 0, false);
       case NodeType::kChain:
         return EvalChain(dot, first, cmd.kids.size() > 1 || final);
       case NodeType::kIdentifier:
@@ -358,6 +359,34 @@ class Exec {
       receiver = EvalField(at, ident[i], has_args && i + 1 == ident.size(), receiver);
     }
     return receiver;
+  }
+
+  // A field node given arguments (`{{.Label "x"}}`, `{{"x" | .Label}}`):
+  // a typed receiver's method is called as Go's evalCall calls it (the
+  // count checked first, then each argument as a string); anything else is
+  // a field that cannot take arguments.
+  Value EvalFieldCall(const Value& dot, const Node& cmd, const Value* final) {
+    const Node& field = *cmd.kids[0];
+    const std::vector<std::string>& ident = field.ident;
+    Value receiver = dot;
+    for (size_t i = 0; i + 1 < ident.size(); i++) receiver = EvalField(field, ident[i], false, receiver);
+    const std::string& name = ident.back();
+    size_t given = cmd.kids.size() - 1 + (final ? 1 : 0);
+    const GoMethod* m = receiver.valid() ? tmpl::FindMethod(receiver, name) : nullptr;
+    if (m == nullptr && receiver.valid() && tmpl::IsFieldMethod(receiver, name)) {
+      Fail(field, "wrong number of args for " + name + ": want 0 got " + std::to_string(given));
+    }
+    if (m == nullptr) return EvalField(field, name, true, receiver);
+    if (given != m->params) {
+      Fail(field, "wrong number of args for " + name + ": want " + std::to_string(m->params) +
+                      " got " + std::to_string(given));
+    }
+    std::vector<std::string> args;
+    for (size_t i = 1; i < cmd.kids.size(); i++) {
+      args.push_back(EvalTypedArg(dot, *cmd.kids[i], 's').json().get<std::string>());
+    }
+    if (final) args.push_back(ValidateType(field, *final, 's', "string").json().get<std::string>());
+    return tmpl::CallMethod(receiver, *m, args);
   }
 
   Value EvalField(const Node& at, const std::string& name, bool has_args, const Value& receiver) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "format/go_time.h"
 #include "format/template_lex.h"
@@ -42,6 +43,7 @@ Value Deref(const Value& v) {
 }
 
 Value FieldValue(const Value& s, const GoField& f) {
+  if (f.embedded) return s.json().is_object() ? s.Child(s.json(), f.type) : Value::Zero(f.type);
   if (s.json().is_object()) {
     auto it = s.json().find(f.json);
     if (it != s.json().end()) return s.Child(*it, f.type);
@@ -271,6 +273,28 @@ void AppendPrintable(const Value& v, std::string& out) {
   AppendTypedV(v, out, 0);
 }
 
+namespace {
+
+// The "key":value members of struct v, embedded structs' inlined.
+void AppendJsonFields(const Value& v, std::string& out, bool& first) {
+  for (const auto& f : v.type()->fields) {
+    Value fv = FieldValue(v, f);
+    if (f.embedded) {
+      Value inner = Deref(fv);
+      if (inner.typed() && inner.type()->kind == GoKind::kStruct && !inner.json().is_null()) {
+        AppendJsonFields(inner, out, first);
+      }
+      continue;
+    }
+    if (f.omitempty && IsEmpty(fv)) continue;
+    if (!first) out += ',';
+    first = false;
+    out += EncodeJson(Json(f.json)) + ":" + EncodeTyped(fv);
+  }
+}
+
+}  // namespace
+
 std::string EncodeTyped(const Value& v) {
   if (!v.valid()) return "null";
   if (!v.typed()) return EncodeJson(v.json());
@@ -295,13 +319,7 @@ std::string EncodeTyped(const Value& v) {
     case GoKind::kStruct: {
       std::string out = "{";
       bool first = true;
-      for (const auto& f : t.fields) {
-        Value fv = FieldValue(v, f);
-        if (f.omitempty && IsEmpty(fv)) continue;
-        if (!first) out += ',';
-        first = false;
-        out += EncodeJson(Json(f.json)) + ":" + EncodeTyped(fv);
-      }
+      AppendJsonFields(v, out, first);
       out += "}";
       return t.json_escapes_html ? EscapeHtml(out) : out;
     }
@@ -357,21 +375,72 @@ bool IsTrueTyped(const Value& v) {
   return false;
 }
 
+namespace {
+
+// Go's field lookup in struct s: its own fields, then those promoted from
+// embedded structs (a nil embedded pointer hides its fields).
+std::optional<Value> StructField(const Value& s, const std::string& name) {
+  for (const auto& f : s.type()->fields) {
+    if (f.name == name) return FieldValue(s, f);
+  }
+  for (const auto& f : s.type()->fields) {
+    if (!f.embedded) continue;
+    Value inner = Deref(FieldValue(s, f));
+    if (!inner.typed() || inner.type()->kind != GoKind::kStruct || inner.json().is_null()) continue;
+    if (auto v = StructField(inner, name)) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const GoMethod* FindMethod(const Value& v, const std::string& name) {
+  if (!v.typed()) return nullptr;
+  const GoType* t = v.type();
+  for (const GoType* u : {t, t->kind == GoKind::kPointer ? t->elem : nullptr}) {
+    if (u == nullptr) continue;
+    for (const auto& m : u->methods) {
+      if (m.name == name) return &m;
+    }
+  }
+  return nullptr;
+}
+
+bool IsFieldMethod(const Value& v, const std::string& name) {
+  if (!v.typed()) return false;
+  const GoType* t = v.type()->kind == GoKind::kPointer ? v.type()->elem : v.type();
+  if (t == nullptr || t->kind != GoKind::kStruct || !t->fields_are_methods) return false;
+  return std::any_of(t->fields.begin(), t->fields.end(),
+                     [&](const GoField& f) { return f.name == name; });
+}
+
+Value CallMethod(const Value& v, const GoMethod& m, const std::vector<std::string>& args) {
+  Value r = Deref(v);
+  return Value::Own(m.call(r.json(), args), GoStringType());
+}
+
 Lookup TypedField(const Value& receiver, const std::string& name, bool has_args,
                   bool missing_key_error) {
   const GoType& typ = *receiver.type();
   bool is_nil = typ.kind == GoKind::kPointer && receiver.json().is_null();
   Value r = Deref(receiver);
+  if (const GoMethod* m = is_nil ? nullptr : FindMethod(receiver, name)) {
+    // Calls with arguments are made by the executor (CallMethod).
+    if (has_args) return {.error = "can't call method " + name + " here"};
+    if (m->params != 0) {
+      return {.error = "wrong number of args for " + name + ": want " + std::to_string(m->params) + " got 0"};
+    }
+    return {.value = CallMethod(receiver, *m, {})};
+  }
   if (!is_nil && r.typed()) {
     Lookup m = Method(r, name, has_args);
     if (m.value.valid() || !m.error.empty()) return m;
   }
   const GoType& rt = is_nil ? typ : *r.type();
   if (!is_nil && rt.kind == GoKind::kStruct) {
-    for (const auto& f : rt.fields) {
-      if (f.name != name) continue;
+    if (auto v = StructField(r, name)) {
       if (has_args) return {.error = name + " has arguments but cannot be invoked as function"};
-      return {.value = FieldValue(r, f)};
+      return {.value = *v};
     }
   } else if (!is_nil && rt.kind == GoKind::kMap && rt.key->name == "string") {
     if (has_args) return {.error = name + " is not a method but has arguments"};

@@ -45,6 +45,15 @@ struct Lookup {
   std::string error{};
 };
 
+// The method name of v's type (pointers followed), or nullptr. For a method
+// call with arguments (the executor evaluates them).
+const GoMethod* FindMethod(const Value& v, const std::string& name);
+// True when v's type (pointers followed) is a struct whose fields stand for
+// methods and has a field name.
+bool IsFieldMethod(const Value& v, const std::string& name);
+// Calls m on v (pointers followed): a string value.
+Value CallMethod(const Value& v, const GoMethod& m, const std::vector<std::string>& args);
+
 // text/template's evalField on a typed receiver: a struct field (absent
 // JSON gives the zero value), a map entry (missing: invalid, or an error
 // with missing_key_error), a method of time.Time (String, Unix, UnixNano,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "format/docker_types.h"
 #include "format/template.h"
 
 namespace berth {
@@ -148,6 +149,63 @@ TEST(TemplateTypedTest, GoTimeAndDurationStrings) {
   EXPECT_EQ(GoDurationString(90500000000), "1m30.5s");
   EXPECT_EQ(GoDurationString(7200000000000), "2h0m0s");
   EXPECT_EQ(GoDurationString(-1500000000), "-1.5s");
+}
+
+// docker's listing rows: methods with arguments (ContainerContext.Label,
+// SubHeaderContext.Label) and fields that stand for methods without any.
+TEST(TemplateTypedTest, MethodsWithArguments) {
+  auto run = [](std::string_view text, const Json& data, const GoType* type) {
+    auto t = Template::Parse(text);
+    if (!t.ok()) return "PARSE: " + t.error().message;
+    auto out = t->Execute(data, {.missing_key_error = false, .type = type});
+    if (!out.ok()) return "EXEC: " + out.error().message;
+    return *out;
+  };
+  Json row{{"ID", "abc"}, {"Names", "web"}, {kContainerRowLabels, {{"x", "1"}, {"a.b-c", "2"}}}};
+  const GoType* t = ContainerRowType();
+  EXPECT_EQ(run(R"({{.Label "x"}}|{{.Label "nope"}}|{{"a.b-c" | .Label}}|{{.Label "x" | len}})", row, t),
+            "1||2|1");
+  EXPECT_EQ(run(R"({{json .}})", row, t),
+            R"({"Command":"","CreatedAt":"","ID":"abc","Image":"","Labels":"","LocalVolumes":"",)"
+            R"("Mounts":"","Names":"web","Networks":"","Ports":"","RunningFor":"","Size":"",)"
+            R"("State":"","Status":""})");
+  EXPECT_EQ(run(R"({{.Label "x"}})", Json::object(), t), "");
+  EXPECT_EQ(run("{{.Label}}", row, t),
+            "EXEC: template: :1:2: executing \"\" at <.Label>: wrong number of args for Label: want 1 got 0");
+  EXPECT_EQ(run(R"({{.Label "x" "y"}})", row, t),
+            "EXEC: template: :1:2: executing \"\" at <.Label>: wrong number of args for Label: want 1 got 2");
+  EXPECT_EQ(run("{{.Label 1}}", row, t),
+            "EXEC: template: :1:9: executing \"\" at <1>: expected string; found 1");
+  EXPECT_EQ(run("{{1 | .Label}}", row, t),
+            "EXEC: template: :1:6: executing \"\" at <.Label>: wrong type for value; expected string; got int");
+  EXPECT_EQ(run(R"({{.ID "x"}})", row, t),
+            "EXEC: template: :1:2: executing \"\" at <.ID>: wrong number of args for ID: want 0 got 1");
+  // The header's Label: the last part of the name, '-' and '_' as spaces.
+  Json headers{{"Names", "NAMES"}};
+  EXPECT_EQ(run(R"({{.Names}} {{.Label "com.example.my_long-label"}} {{.Label "x"}})", headers, HeaderType()),
+            "NAMES my long label x");
+}
+
+// Go's embedded structs (types.ContainerJSON embeds *ContainerJSONBase,
+// HostConfig embeds Resources): fields promoted, JSON inlined, printed nested.
+TEST(TemplateTypedTest, EmbeddedStructs) {
+  static const GoType* res = GoStructType("pkg.Res", {{.name = "CPU", .json = "Cpu", .type = GoIntType()},
+                                                      {.name = "Swap", .type = GoPointerType(GoIntType())}});
+  static const GoType* base = GoStructType("pkg.Base", {{.name = "ID", .json = "Id", .type = GoStringType()},
+                                                        {.name = "Res", .type = res, .embedded = true}});
+  static const GoType* doc = GoStructType("pkg.Doc", {{.name = "Base", .type = GoPointerType(base), .embedded = true},
+                                                      {.name = "Name", .type = GoStringType()}});
+  auto run = [](std::string_view text, const Json& data) {
+    auto out = Template::Parse(text)->Execute(data, {.missing_key_error = false, .type = doc});
+    return out.ok() ? *out : "EXEC: " + out.error().message;
+  };
+  Json j{{"Id", "x"}, {"Cpu", 2}, {"Swap", 1}, {"Name", "n"}};
+  EXPECT_EQ(run("{{.ID}} {{.CPU}} {{.Name}} {{.Res.CPU}} {{.Base.ID}}", j), "x 2 n 2 x");
+  EXPECT_EQ(run("{{json .}}", j), R"({"Id":"x","Cpu":2,"Swap":1,"Name":"n"})");
+  EXPECT_EQ(run("{{.}}", j), "{0xc000010000 n}");
+  EXPECT_EQ(run("{{.Base}}", j), "{x {2 0xc000010000}}");
+  EXPECT_EQ(run("{{.Nope}}", j),
+            "EXEC: template: :1:2: executing \"\" at <.Nope>: can't evaluate field Nope in type pkg.Doc");
 }
 
 }  // namespace

@@ -260,10 +260,12 @@ class Change {
     return Ok();
   }
 
-  // env is the config's environment before this instruction.
-  Status Apply(ContainerConfig& c, bool& cmd_set) {
+  // Variables expand against extra (a build's ARG values) and then the
+  // config's environment before this instruction (which wins).
+  Status Apply(ContainerConfig& c, bool& cmd_set, const dockerfile::Env& extra = {}) {
     const std::string& cmd = n_.command;
-    const dockerfile::Env env = c.env;
+    dockerfile::Env env = extra;
+    env.insert(env.end(), c.env.begin(), c.env.end());
     auto word = [&](const std::string& w) { return dockerfile::ProcessWord(w, env, lex_); };
     if (cmd == "env" || cmd == "label") {
       std::vector<std::pair<std::string, std::string>> kvs;
@@ -428,6 +430,18 @@ Status Apply(const std::vector<std::string>& changes, ContainerConfig& config) {
 }
 
 }  // namespace
+
+Status ApplyInstruction(const dockerfile::Node& node, ContainerConfig& config,
+                        const dockerfile::Env& args, char escape, bool& cmd_set) {
+  if (!ValidChange(node.command)) return Fail(node.command + " is not a metadata instruction");
+  Change change(node);
+  change.set_lex({.escape = escape});
+  TRY(change.Check());
+  ContainerConfig out = config;
+  TRY(change.Apply(out, cmd_set, args));
+  config = std::move(out);
+  return Ok();
+}
 
 Status ApplyChanges(const std::vector<std::string>& changes, ContainerConfig& config) {
   if (changes.empty()) return Ok();

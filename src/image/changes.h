@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "base/result.h"
+#include "dockerfile/lex.h"
+#include "dockerfile/parser.h"
 #include "oci/container_config.h"
 
 namespace berth::image {
@@ -20,5 +22,13 @@ namespace berth::image {
 // "failed to process \"${X:?e}\": X: e", "Invalid containerPort: 70000"...
 // config is left unchanged on error.
 Status ApplyChanges(const std::vector<std::string>& changes, ContainerConfig& config);
+
+// One parsed metadata instruction (those ApplyChanges takes) applied as a
+// build step: variables expand against args (the build's ARG values, as
+// KEY=value) and the config's environment, which wins. cmd_set says
+// whether the stage has set CMD (an ENTRYPOINT resets Cmd otherwise); a
+// CMD sets it.
+Status ApplyInstruction(const dockerfile::Node& node, ContainerConfig& config,
+                        const dockerfile::Env& args, char escape, bool& cmd_set);
 
 }  // namespace berth::image

@@ -326,8 +326,12 @@ Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, const CommitO
 
 Result<CommitResult> Commit(store::Store& store, const CommitOptions& options) {
   ContainerConfig config = options.container_config;
-  TRY(ApplyChanges(options.changes, config));  // invalid changes fail before any write
-  MergeWithContainer(config, options.container_config);
+  if (options.image_config) {
+    config = *options.image_config;
+  } else {
+    TRY(ApplyChanges(options.changes, config));  // invalid changes fail before any write
+    MergeWithContainer(config, options.container_config);
+  }
 
   store::Lease lease = TRY(store.NewLease("commit " + options.container_id));
   Parent parent = TRY(LoadParent(store, lease, options.parent_image));

@@ -23,6 +23,10 @@ struct CommitOptions {
   std::string message{};                 // -m
   std::vector<std::string> changes{};    // -c (see changes.h)
   std::optional<Reference> tag{};        // REPOSITORY[:TAG], already defaulted to :latest
+  // The builder's case: the new image's config exactly (changes are then not
+  // applied), while container_config records the step (its Cmd is the
+  // history's created_by).
+  std::optional<ContainerConfig> image_config{};
 };
 
 struct CommitResult {

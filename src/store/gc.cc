@@ -64,9 +64,18 @@ class Collector {
   Status Mark() {
     TRY(MarkLeases());
     for (const ImageRecord& img : TRY(s_.metadata.ListImages())) AddImage(img);
+    std::set<std::string> container_ids;
     for (const ContainerRecord& c : TRY(s_.metadata.ListContainers())) {
       live_.blobs.insert(c.image_id);
       if (c.chain_id) live_.chains.insert(*c.chain_id);
+      container_ids.insert(c.id);
+    }
+    // A container dir gets its row in the transaction that renames it in,
+    // and loses it before it is moved out: one without a row (here, under
+    // the write lock) belongs to a command that died in between.
+    std::string containers = JoinPath(DirName(s_.trash.dir()), "containers");
+    for (const std::string& name : ListDir(containers).value_or(std::vector<std::string>{})) {
+      if (container_ids.count(name) == 0) stray_containers_.push_back(JoinPath(containers, name));
     }
     TRY(DecideSnapshots());
     TRY(DecideBlobs());
@@ -170,6 +179,11 @@ class Collector {
 
   // Step 2, inside a write transaction.
   Status Move() {
+    for (const std::string& dir : stray_containers_) {
+      stats_.dirs_removed.push_back(dir);
+      Status st = s_.trash.MoveIn(dir, "container");
+      if (!st.ok()) stats_.errors.push_back(st.error().message);
+    }
     std::set<std::string> recorded;  // snapshot numbers with a row (never moved)
     for (const SnapshotRow& r : TRY(s_.metadata.ListSnapshots())) recorded.insert(std::to_string(r.id));
     for (const PendingRemoval& p : TRY(s_.metadata.ListPending())) {
@@ -229,6 +243,7 @@ class Collector {
   const StoreParts& s_;
   const GcOptions& o_;
   LiveSet live_;
+  std::vector<std::string> stray_containers_;  // container dirs without a row
   GcStats stats_;
 };
 

@@ -187,6 +187,10 @@ class Metadata {
   Status PutContainer(const ContainerRecord& container);
   Status DeleteContainer(std::string_view id);
   Result<std::vector<ContainerRecord>> ListContainers() const;  // ordered by id
+  // Gives container id the name new_name, atomically (one statement).
+  // NotFound when there is no such container; Conflict when another
+  // container has the name.
+  Status RenameContainer(std::string_view id, std::string_view new_name);
 
   // GC's decided-but-not-done removals.
   Status AddPending(const PendingRemoval& p);

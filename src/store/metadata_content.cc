@@ -207,6 +207,15 @@ Status Metadata::DeleteContainer(std::string_view id) {
   return s.Bind(1, id).Run();
 }
 
+Status Metadata::RenameContainer(std::string_view id, std::string_view new_name) {
+  if (new_name.empty()) return MakeError(Code::kInvalidArgument, "container name is empty");
+  std::lock_guard lock(mu_);
+  Stmt s = TRY(db_.Prepare("UPDATE containers SET name = ?2 WHERE id = ?1"));
+  TRY(s.Bind(1, id).Bind(2, new_name).Run());
+  if (db_.Changes() == 0) return MakeError(Code::kNotFound, "No such container: " + std::string(id));
+  return Ok();
+}
+
 Result<std::vector<ContainerRecord>> Metadata::ListContainers() const {
   std::lock_guard lock(mu_);
   Stmt s = TRY(db_.Prepare(std::string(kContainerColumns) + " ORDER BY id"));

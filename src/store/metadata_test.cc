@@ -348,6 +348,33 @@ TEST_F(MetadataTest, BlobRowsLeasesContainersPending) {
   EXPECT_EQ(md_->ListPending()->size(), 1u);
 }
 
+TEST_F(MetadataTest, RenameContainer) {
+  ContainerRecord a{.id = std::string(64, 'a'), .name = "web", .image_id = D("img"),
+                    .created = 5, .config = "{}"};
+  ContainerRecord b = a;
+  b.id = std::string(64, 'b');
+  b.name = "db";
+  ASSERT_OK(md_->PutContainer(a));
+  ASSERT_OK(md_->PutContainer(b));
+  ASSERT_OK(md_->RenameContainer(a.id, "front"));
+  a.name = "front";
+  EXPECT_EQ(*md_->ListContainers(), (std::vector<ContainerRecord>{a, b}));
+  // The old name is free again; a taken name is a conflict and changes nothing.
+  b.name = "web";
+  ASSERT_OK(md_->RenameContainer(b.id, "web"));
+  EXPECT_EQ(md_->RenameContainer(a.id, "web").error().code, Code::kConflict);
+  EXPECT_EQ(*md_->ListContainers(), (std::vector<ContainerRecord>{a, b}));
+  EXPECT_EQ(md_->RenameContainer(std::string(64, 'c'), "x").error().code, Code::kNotFound);
+  EXPECT_EQ(md_->RenameContainer(a.id, "").error().code, Code::kInvalidArgument);
+  // Inside a transaction that fails, the rename is rolled back.
+  Status st = md_->Transaction([&]() -> Status {
+    TRY(md_->RenameContainer(a.id, "renamed"));
+    return MakeError(Code::kInternal, "boom");
+  });
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(*md_->ListContainers(), (std::vector<ContainerRecord>{a, b}));
+}
+
 TEST_F(MetadataTest, OwnLeaseIsAliveAndSurvivesOnlyAsLongAsTheHandle) {
   {
     auto lease = Lease::Create(*md_, "test");

@@ -160,9 +160,16 @@ Result<CheckReport> Store::Check() {
     }
   }
   for (const ContainerRecord& c : TRY(metadata_->ListContainers())) {
+    std::string name = "container " + c.id.substr(0, 12);
     if (c.chain_id && !TRY(snapshots_.Get(*c.chain_id))) {
-      problems.push_back("container " + c.id.substr(0, 12) + ": snapshot " + c.chain_id->str() +
-                         " is missing");
+      problems.push_back(name + ": snapshot " + c.chain_id->str() + " is missing");
+    }
+    if (!TRY(metadata_->GetImage(c.image_id))) {
+      problems.push_back(name + ": image " + c.image_id.str() + " is missing");
+    }
+    // A container's dir is renamed in with its row and moved out after it.
+    if (!PathExists(JoinPath(JoinPath(root_, "containers"), c.id))) {
+      problems.push_back(name + ": its directory is missing");
     }
   }
   report.garbage = TRY(CollectGarbage({.dry_run = true}));

@@ -315,6 +315,26 @@ TEST_F(StoreTest, ContainersAreRoots) {
   EXPECT_EQ(stats->snapshots_removed.size(), 1u);
 }
 
+TEST_F(StoreTest, ContainerDirsWithoutRowsAreGarbageAndRowsNeedTheirDirs) {
+  auto img = AddImage("base", "b:1");
+  ASSERT_OK(img);
+  std::string kept(64, 'a'), stray(64, 'b');
+  ASSERT_OK(MkdirAll(JoinPath(root_, "containers/" + kept + "/upper")));
+  ASSERT_OK(MkdirAll(JoinPath(root_, "containers/" + stray + "/upper")));
+  ASSERT_OK(store_->metadata().PutContainer({.id = kept, .name = "kept", .image_id = img->id,
+                                             .chain_id = img->layers[0].chain_id, .created = 1}));
+  ASSERT_OK(store_->metadata().PutContainer({.id = std::string(64, 'c'), .name = "nodir",
+                                             .image_id = img->id, .created = 1}));
+  auto report = store_->Check();
+  ASSERT_OK(report);
+  EXPECT_EQ(report->problems,
+            std::vector<std::string>{"container cccccccccccc: its directory is missing"});
+  auto stats = store_->CollectGarbage({.free_in_background = false});
+  ASSERT_OK(stats);
+  EXPECT_TRUE(PathExists(JoinPath(root_, "containers/" + kept)));
+  EXPECT_FALSE(PathExists(JoinPath(root_, "containers/" + stray)));
+}
+
 TEST_F(StoreTest, GcRunsAtOnceWhileAnotherProcessWorks) {
   // Another "process" (its own Store and connection) is mid-import: a lease,
   // a committed blob, a half-written blob and a staging dir.

@@ -18,6 +18,22 @@ APPLETS = ["stty", "tty", "ln", "tar", "sh", "echo", "cat", "sleep", "touch", "i
            "false", "grep", "wc", "head", "mkdir", "rm", "printf", "test", "readlink", "stat"]
 
 
+def runnable_rootfs(test):
+    """A busybox root filesystem in test.tmp with the applets these tests run."""
+    rootfs = berthtest.busybox_rootfs(os.path.join(test.tmp, "rootfs"))
+    for a in APPLETS:
+        link = os.path.join(rootfs, "bin", a)
+        if not os.path.lexists(link):
+            os.symlink("busybox", link)
+    return rootfs
+
+
+def remove_all_containers(test):
+    ids = test.berth("ps", "-aq").out.split()
+    if ids:
+        test.berth("rm", "-f", *ids)
+
+
 def runc_missing():
     for d in ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"):
         if os.access(os.path.join(d, "runc"), os.X_OK):
@@ -31,11 +47,7 @@ class RunTest(BerthTest):
     def setUp(self):
         super().setUp()
         self.addCleanup(self.remove_all)
-        rootfs = berthtest.busybox_rootfs(os.path.join(self.tmp, "rootfs"))
-        for a in APPLETS:
-            link = os.path.join(rootfs, "bin", a)
-            if not os.path.lexists(link):
-                os.symlink("busybox", link)
+        rootfs = runnable_rootfs(self)
         with open(os.path.join(rootfs, "etc", "passwd"), "w") as f:
             f.write("root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n"
                     "huge:x:2147483648:0::/:/bin/sh\n")
@@ -47,9 +59,7 @@ class RunTest(BerthTest):
         self.iid = self.ok("import", tar, "bb:1").out.strip()
 
     def remove_all(self):
-        ids = self.berth("ps", "-aq").out.split()
-        if ids:
-            self.berth("rm", "-f", *ids)
+        remove_all_containers(self)
 
     def wait_for(self, pred, what, timeout=10):
         end = time.time() + timeout
@@ -145,6 +155,52 @@ class RunTest(BerthTest):
         self.assertEqual(r.err, "berth: Error: No such image: nosuch:1.\nSee 'berth run --help'.\n")
         self.assertEqual(self.ok("ps", "-aq").out, "")
 
+    def test_start_attach_restart_and_ps_flags(self):
+        cid = self.ok("create", "--name", "sa", "bb:1", "sh", "-c", "echo run; exit 2").out.strip()
+        self.assertRegex(self.ok("ps", "-a").out, r"Created +sa\n")
+        r = self.berth("start", "-a", "sa")
+        self.assertEqual((r.code, r.out), (2, "run\n"))
+        self.assertEqual(self.ok("restart", "sa").out, "sa\n")
+        self.assertEqual(self.ok("wait", "sa").out, "2\n")
+        self.assertEqual(self.ok("logs", "sa").out, "run\nrun\n")
+        self.ok("run", "--name", "later", "bb:1", "true")
+        self.assertEqual(self.ok("ps", "-l", "--format", "{{.Names}}").out, "later\n")
+        self.assertEqual(self.ok("ps", "-n", "2", "--format", "{{.Names}}").out, "later\nsa\n")
+        self.assertEqual(self.ok("ps", "-a", "-q", "--no-trunc", "-f", "exited=2").out, cid + "\n")
+        self.assertEqual(self.ok("ps", "-a", "--format", "{{.Names}}", "-f", "name=lat").out, "later\n")
+        self.assertRegex(self.ok("ps", "-a", "-s").out.splitlines()[0], r"SIZE$")
+        r = self.berth("ps", "-f", "bogus=1")
+        self.assertEqual((r.code, r.err), (1, "Error: Invalid filter 'bogus'\n"))
+
+    def test_workdir_in_proc_self_fd_and_huge_image_user(self):
+        for n in (3, 5, 7, 9):
+            r = self.berth("run", "--rm", "-w", f"/proc/self/fd/{n}", "bb:1", "sh", "-c", "echo started; pwd")
+            self.assertNotEqual(r.code, 0, r)
+            self.assertNotIn("started", r.out)
+        tar = os.path.join(self.tmp, "bb.tar")
+        self.ok("import", "-c", "USER 2147483648", tar, "huge:1")
+        r = self.berth("run", "--rm", "huge:1", "id", "-u")
+        self.assertEqual(r.code, 125, r)
+        self.assertIn("uids and gids must be in range 0-2147483647", r.err)
+        self.assertEqual(r.out, "")
+
+    def test_run_pulls_a_missing_image(self):
+        import registries as R
+        reg = R.Registry(self.tmp)
+        self.addCleanup(reg.stop)
+        name = f"{reg.host}/test/bb:1"
+        self.ok("tag", "bb:1", name)
+        self.ok("push", name)
+        self.ok("rmi", name, "bb:1")
+        r = self.ok("run", "--rm", name, "echo", "hi")
+        self.assertEqual(r.out, "hi\n")
+        self.assertTrue(r.err.startswith(f"Unable to find image '{name}' locally\n"), r.err)
+        self.assertIn(f"Status: Downloaded newer image for {name}\n", r.err)
+        r = self.ok("run", "--rm", name, "echo", "again")
+        self.assertEqual((r.out, r.err), ("again\n", ""))
+        r = self.ok("run", "--rm", "--pull", "always", name, "true")
+        self.assertIn(f"Status: Image is up to date for {name}\n", r.err)
+
     def test_name_conflict(self):
         cid = self.ok("create", "--name", "n1", "bb:1", "true").out.strip()
         r = self.berth("create", "--name", "n1", "bb:1", "true")
@@ -232,6 +288,26 @@ class RunTest(BerthTest):
         text = out.decode()
         self.assertIn("33 101\r\n", text)
         self.assertIn("/dev/pts/0\r\n", text)
+
+    def test_detach_keys_leave_the_container_running(self):
+        import select
+        master, slave = os.openpty()
+        p = subprocess.Popen([BERTH, "--root", self.root, "run", "-it", "--name", "dk", "bb:1", "sh"],
+                             stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+        os.close(slave)
+        out = b""
+        end = time.time() + 10
+        while time.time() < end and b"# " not in out:
+            r, _, _ = select.select([master], [], [], 0.1)
+            if r:
+                out += os.read(master, 4096)
+        os.write(master, b"echo \x10x typed\r")  # a lone ctrl-p passes through
+        time.sleep(0.3)
+        os.write(master, b"\x10\x11")
+        self.assertEqual(p.wait(timeout=10), 0)
+        os.close(master)
+        self.assertRegex(self.ok("ps").out, r"Up .* dk\n")
+        self.assertIn("x typed", self.ok("logs", "dk").out)
 
     def test_cp_and_export_stay_inside_the_container(self):
         self.ok("run", "--name", "cpt", "bb:1", "sh", "-c",
