@@ -11,7 +11,8 @@ the same operations in the same run, print medians and ratios, and leave a JSON 
 `--only floor` measures the pull floor alone (no tools, no dockerd, no micro benchmarks; about a
 minute; 3 runs of each row unless --runs says) and writes bench/results/floor.json. `--only
 containers` measures only run and commit (berth, docker, podman) and the runc floor, with no
-registries and no micro benchmarks, and writes bench/results/containers.json. Scratch space: $BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
+registries and no micro benchmarks, and writes bench/results/containers.json. Scratch space:
+$BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
 """
 
 import argparse

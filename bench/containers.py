@@ -8,9 +8,9 @@ imported into each store) with `--network none`. `run` is a light operation (1 w
 runs); before each run the disk settles and berth's clean-up processes (which go on after it
 returns) have ended, so no run pays for the previous one's clean-up. `commit` is heavy (100 MB
 written into the new layer): one container is made untimed with `run --name`, then each timed
-commit is preceded by removing the image the previous one made. A tool whose command is missing or fails shows that, never a time: podman 4.3
-cannot start a container under this machine's RLIMIT_NOFILE hard limit, and berth's `commit` is
-detected per build.
+commit is preceded by removing the image the previous one made. A tool whose command is missing
+or fails shows that, never a time: podman 4.3 cannot start a container under this machine's
+RLIMIT_NOFILE hard limit, and berth's `commit` is detected per build.
 """
 
 import json
@@ -60,7 +60,7 @@ def RunContainers(suite, tool):
     """Times run and commit for one tool (berth, docker, podman) on suite's recorder."""
     ok, err = tool.Quiet("import", suite.inputs["tiny_tar"], RUN_IMAGE) \
         if tool.Supports("import") else (False, "no `import` command")
-    needs = None if ok else f"set-up import failed: {err}"
+    needs = None if ok else f"set-up import failed: {_LastLine(err)}"
 
     def settle(i):
         WaitBerthIdle(tool)
@@ -135,7 +135,8 @@ def MeasureRuncFloor(suite, scratch):
             return Run([runc, "--root", state, *args], rss=rss, timeout=60)
 
     try:
-        suite.Measure(Runc(), "run", "runc", lambda i: ["run", "--bundle", bundle, f"floor-{i + 1}"],
+        suite.Measure(Runc(), "run", "runc",
+                      lambda i: ["run", "--bundle", bundle, f"floor-{i + 1}"],
                       before=lambda i: SettleDisk(), one_line=True,
                       note="runc run alone: busybox rootfs unpacked in a directory, `runc spec`'s "
                            "config with args [true], no terminal")

@@ -9,8 +9,8 @@ tag) is one untimed warm-up run followed by N timed runs; a heavy one (hundreds 
 timed from its first run (the inputs are read into the page cache beforehand) and gets its runs
 after the first only while the run's time budget lasts, so the whole benchmark stays within ten
 minutes on two cores. Last come the container operations (containers.py): `run --rm IMAGE true`
-and `commit` of a 100 MB change. A warm-up or first run that fails marks the row failed with the tool's own
-error, and a command the tool does not have marks it absent.
+and `commit` of a 100 MB change. A warm-up or first run that fails marks the row failed with the
+tool's own error, and a command the tool does not have marks it absent.
 """
 
 import os
