@@ -78,7 +78,8 @@ const GoType* GoStructType(std::string name, std::vector<GoField> fields,
 const GoType* GoPointerType(const GoType* elem);  // named "*" + elem's name
 const GoType* GoSliceType(const GoType* elem, std::string name = "");  // default "[]" + elem's name
 const GoType* GoMapType(const GoType* key, const GoType* elem, std::string name = "");  // default "map[k]v"
-// t with methods added (a new type; t itself is unchanged).
+// t, a type the caller has just made for this, with methods added (in place:
+// t is returned).
 const GoType* GoWithMethods(const GoType* t, std::vector<GoMethod> methods);
 
 // The basic types by their Go names.
