@@ -6,10 +6,13 @@ generate the same inputs everywhere, start the services it needs on loopback, ti
 the same operations in the same run, print medians and ratios, and leave a JSON record
 (bench/results/latest.json) that later runs can be compared with. Usage:
 
-    bench/run.sh BUILD_DIR [--quick] [--runs N] [--skip-micro] [--only floor]
+    bench/run.sh BUILD_DIR [--quick] [--runs N] [--skip-micro] [--only floor|containers]
 
 `--only floor` measures the pull floor alone (no tools, no dockerd, no micro benchmarks; about a
-minute; 3 runs of each row unless --runs says) and writes bench/results/floor.json. Scratch space: $BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
+minute; 3 runs of each row unless --runs says) and writes bench/results/floor.json. `--only
+containers` measures only run and commit (berth, docker, podman) and the runc floor, with no
+registries and no micro benchmarks, and writes bench/results/containers.json. Scratch space:
+$BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
 """
 
 import argparse
@@ -32,6 +35,7 @@ import tools  # noqa: E402
 from floor import MeasureFloor, PushOciLayout  # noqa: E402
 from load_floor import MeasureLoadFloor  # noqa: E402
 from services import Dockerd, Registry, UnmountUnder  # noqa: E402
+from containers import MeasureRuncFloor, RunContainers  # noqa: E402
 from suite import OPS, Recorder, Suite  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -93,15 +97,15 @@ def main():
     ap.add_argument("--skip-micro", action="store_true", help="do not run micro benchmarks")
     ap.add_argument("--tools", default="berth,docker,podman,skopeo",
                     help="comma-separated subset of tools to measure (default: all)")
-    ap.add_argument("--only", choices=["floor"],
-                    help="measure only this part (floor: the pull floor, see floor.py)")
+    ap.add_argument("--only", choices=["floor", "containers"],
+                    help="measure only this part (floor: the pull floor, see floor.py; "
+                         "containers: run and commit, see containers.py)")
     ap.add_argument("--out", help="the JSON record (default bench/results/latest.json, "
-                                  "floor.json with --only floor)")
+                                  "ONLY.json with --only ONLY)")
     args = ap.parse_args()
-    args.out = args.out or os.path.join(HERE, "results",
-                                        "floor.json" if args.only else "latest.json")
+    args.out = args.out or os.path.join(HERE, "results", f"{args.only or 'latest'}.json")
     runs = args.runs or (2 if args.quick else 5)
-    if os.geteuid() != 0 and not args.only:
+    if os.geteuid() != 0 and args.only != "floor":
         log("bench: note: not root; dockerd and podman's overlay storage will likely be absent")
 
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -118,13 +122,15 @@ def main():
     _cleanups.append(lambda: (UnmountUnder(run_dir), shutil.rmtree(run_dir, ignore_errors=True)))
 
     inp = inputs_mod.ensure_inputs(scratch, log)
+    rec = Recorder(log)
+    if args.only == "containers":
+        return _OnlyContainers(args, started, runs, inp, run_dir, rec)
     src = Registry(os.path.join(inp["dir"], "registry"), os.path.join(run_dir, "registry.log"))
     src.Start()
     _cleanups.append(src.Stop)
     if not src.HasManifest("bench/big", "latest"):
         log("seeding the registry with bench/big:latest ...")
         PushOciLayout(src, inp["oci_layout"], "bench/big", "latest")
-    rec = Recorder(log)
     if args.only == "floor":
         log("measuring the pull floor only ...")
         runs = args.runs or 3
@@ -158,6 +164,7 @@ def main():
     spawn = tools.CliTool("floor", ["/bin/true"])
     suite.Measure(spawn, "version", "version", lambda i: [],
                   note="spawning /bin/true: the harness's own per-command cost")
+    MeasureRuncFloor(suite, run_dir)
 
     wanted = set(args.tools.split(","))
     berth = tools.Berth(args.build_dir, run_dir)
@@ -212,6 +219,53 @@ def main():
 
     micro = [] if args.skip_micro else report.RunMicro(args.build_dir, log)
     rec.records.extend(micro)
+    return _Finish(args, started, runs, versions, inp, rec)
+
+
+def _OnlyContainers(args, started, runs, inp, run_dir, rec):
+    """`--only containers`: the runc floor, then run and commit for berth, docker and podman."""
+    suite = Suite(inp, None, None, run_dir, runs, runs, started, rec)
+    suite.HEAVY_OPS = 1  # commit is the only heavy op here
+
+    def budget():  # each tool's commit gets up to a minute for its runs
+        suite.tool_start = time.monotonic()
+        suite.deadline = suite.tool_start + 60
+    versions = {}
+    log(f"measuring run and commit only: run {runs} timed runs after 1 warm-up, commit up to "
+        f"{runs} runs ...")
+    MeasureRuncFloor(suite, run_dir)
+    wanted = set(args.tools.split(","))
+    if "berth" in wanted:
+        berth = tools.Berth(args.build_dir, run_dir)
+        _cleanups.append(berth.Cleanup)
+        versions["berth"] = berth.version or berth.absent or ""
+        if not berth.absent:
+            budget()
+            RunContainers(suite, berth)
+        berth.Cleanup()
+    client = _docker_client()
+    if "docker" in wanted and client and shutil.which("dockerd"):
+        dockerd = Dockerd(os.path.join(run_dir, "docker"), client)
+        _cleanups.append(dockerd.Stop)
+        try:
+            dockerd.Start([])
+            docker = tools.Docker(dockerd, client)
+            versions["docker"] = docker.version
+            budget()
+            RunContainers(suite, docker)
+        except RuntimeError as e:
+            for op in ["run", "commit"]:
+                rec.Add(op, "docker", "absent",
+                        note=f"private dockerd did not start: {str(e)[-300:]}")
+        dockerd.Stop()
+    if "podman" in wanted and shutil.which("podman"):
+        podman = tools.Podman(run_dir)
+        _cleanups.append(podman.Cleanup)
+        versions["podman"] = podman.version or podman.absent or ""
+        if not podman.absent:
+            budget()
+            RunContainers(suite, podman)
+        podman.Cleanup()
     return _Finish(args, started, runs, versions, inp, rec)
 
 

@@ -12,6 +12,10 @@ import os
 import subprocess
 
 TOOL_ORDER = ["berth", "docker", "podman", "skopeo", "floor"]
+# Issue goals printed beside a peer's ratio: op -> (peer, how many times faster berth must be).
+GOALS = {"run": ("docker", 4.0), "commit": ("docker", 3.0)}
+# Ops whose failures carry a one-line error (containers.py), printed in full.
+ONE_LINE_NOTES = {"run", "commit"}
 
 
 def _secs(s):
@@ -52,6 +56,18 @@ def _order(e2e, ops):
     return order + [o for o in seen if o not in order]
 
 
+def _goal(op, r, berth):
+    """"goal >=4x: met" (or "not met") on the peer row an issue goal names; only the goal when
+    berth has no time to compare."""
+    peer, times = GOALS.get(op, (None, 0))
+    if r["tool"] != peer:
+        return ""
+    if not berth or berth.get("status") != "ok" or not berth["median_s"]:
+        return f"goal: berth >={times:g}x faster"
+    met = r["median_s"] / berth["median_s"] >= times
+    return f"goal >={times:g}x: {'met' if met else 'not met'}"
+
+
 def _floor_ratio(r, e2e):
     """A pull's distance to the floor (the best jobs) and to the durable floor; for skopeo,
     which only downloads, to the GETs alone."""
@@ -78,8 +94,12 @@ def Table(records, ops):
                 extra = _ratio(berth, r) if r["tool"] not in ("berth", "floor") else ""
                 if op == "pull" and r["tool"] != "floor":
                     extra = ", ".join(x for x in [extra, _floor_ratio(r, e2e)] if x)
-                if op == "load" and r["tool"] != "floor":
-                    f = next((x for x in e2e if x["op"] == "load floor" and x["status"] == "ok"), None)
+                if op in GOALS:
+                    extra = ", ".join(x for x in [extra, _goal(op, r, berth)] if x)
+                if op in ("load", "run") and r["tool"] != "floor":
+                    f = next((x for x in e2e if x["status"] == "ok" and (
+                        x["op"] == "load floor" if op == "load" else
+                        x["op"] == "run" and x["tool"] == "floor")), None)
                     if f and f["median_s"]:
                         extra = ", ".join(x for x in [extra, f"{r['median_s'] / f['median_s']:.1f}x the floor"] if x)
                 if r["tool"] == "floor" and op != "version":
@@ -87,7 +107,10 @@ def Table(records, ops):
                 rows.append((op, r["tool"], str(r["runs"]), _secs(r["median_s"]), _secs(r["min_s"]),
                              _secs(r["max_s"]), _rss(r), extra))
             else:
-                rows.append((op, r["tool"], "", r["status"], "", "", "", r["note"][:70]))
+                note = r["note"] if op in ONE_LINE_NOTES else r["note"][:70]
+                if op in GOALS and r["tool"] == GOALS[op][0]:
+                    note = f"{note} (goal: berth >={GOALS[op][1]:g}x faster)"
+                rows.append((op, r["tool"], "", r["status"], "", "", "", note))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
@@ -115,6 +138,8 @@ def Versions(versions, result):
              f"runs: light ops 1 warm-up + {result['runs']} timed; heavy ops up to "
              f"{result['runs']} timed runs within the time budget (RUNS column)"
              if "--only" not in result["command"] else
+             f"runs: run 1 warm-up + {result['runs']} timed; commit up to {result['runs']} timed"
+             if "--only containers" in result["command"] else
              f"runs: {result['runs']} of each floor row, after one warm-up"]
     lines += [f"{k}: {v}" for k, v in versions.items()]
     return "\n".join(lines)

@@ -8,18 +8,20 @@ light operation (version, images, inspect,
 tag) is one untimed warm-up run followed by N timed runs; a heavy one (hundreds of MB moved) is
 timed from its first run (the inputs are read into the page cache beforehand) and gets its runs
 after the first only while the run's time budget lasts, so the whole benchmark stays within ten
-minutes on two cores. A warm-up or first run that fails marks the row failed with the tool's own
-error, and a command the tool does not have marks it absent.
+minutes on two cores. Last come the container operations (containers.py): `run --rm IMAGE true`
+and `commit` of a 100 MB change. A warm-up or first run that fails marks the row failed with the
+tool's own error, and a command the tool does not have marks it absent.
 """
 
 import os
 import shutil
 import time
 
+from containers import RunContainers
 from measure import SettleDisk, Stats
 
 OPS = ["version", "import", "rmi", "images", "inspect", "tag", "load", "save", "push",
-       "push (loaded)", "pull", "build (cached)"]
+       "push (loaded)", "pull", "build (cached)", "run", "commit"]
 N_TAGS = 1000
 
 
@@ -54,10 +56,12 @@ class Suite:
         self.rec = rec
         self.image_id = inputs["image_id"].split(":")[1]
         self.big = "bench/big:latest"
-        self.pull_ref = f"{src.host}/bench/big:latest"
-        self.push_ref = f"{push.host}/bench/pushed:latest"
+        # no registries with --only containers
+        self.pull_ref = f"{src.host}/bench/big:latest" if src else None
+        self.push_ref = f"{push.host}/bench/pushed:latest" if push else None
 
-    HEAVY_OPS = 8  # import+rmi, load, save, push, push (loaded), pull, build (+ its uncached first build)
+    HEAVY_OPS = 9  # import+rmi, load, save, push, push (loaded), pull, build (+ its uncached first
+    # build), commit
 
     def _Plan(self, heavy, timed, last_secs, op_start):
         """True when another timed run should happen: heavy ops repeat only while both the
@@ -73,7 +77,8 @@ class Suite:
 
     # One operation: (warm-up,) timed runs, each between untimed before/after steps.
     def Measure(self, tool, op, command, args, before=None, after=None, note="", needs=None,
-                heavy=False):
+                heavy=False, one_line=False):
+        """With one_line, a failure's note is only the last line of the tool's error."""
         if needs:
             self.rec.Add(op, tool, "absent", note=needs)
             return False
@@ -93,7 +98,9 @@ class Suite:
             if after:
                 after(i)
             if not s.ok:
-                self.rec.Add(op, tool, "failed", note=f"exit {s.rc}: {s.err}")
+                err = ([l for l in s.err.splitlines() if l.strip()] or [""])[-1] if one_line \
+                    else s.err
+                self.rec.Add(op, tool, "failed", note=f"exit {s.rc}: {err.strip()}")
                 return False
             if i >= 0:
                 samples.append(s)
@@ -123,6 +130,7 @@ class Suite:
         self._PushLoaded(tool, have_big)
         self._Pull(tool)
         self._Build(tool)
+        RunContainers(self, tool)
 
     def _ImportRmi(self, tool):
         base = self.inputs["base_tar"]
