@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "base/file.h"
+#include "base/interrupt.h"
 #include "registry/credentials.h"
 #include "cli/flags.h"
 #include "image/remove.h"
@@ -67,7 +68,11 @@ int Fail(const std::string& msg) {
   return 1;
 }
 
-int Fail(const Error& e) { return Fail("Error: " + e.message); }
+int Fail(const Error& e) {
+  // An interrupt is one line whatever step it stopped ("save blob X: interrupted").
+  if (e.code == Code::kCancelled && Interrupted()) return Fail(std::string("Error: interrupted"));
+  return Fail("Error: " + e.message);
+}
 
 int UsageError(const FlagSet& fs, const std::string& msg) {
   std::fflush(stdout);

@@ -223,9 +223,11 @@ class LayerWriter {
 Status WriteLayer(const std::string& dir, Writer& out) {
   UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return ErrnoError("write layer " + dir);
+  // Before the archive: freeing it on an early return flushes through the
+  // sink's callback, so the sink must outlive it.
+  Sink sink{out, std::nullopt};
   ArchiveWritePtr a(archive_write_new());
   if (!a) return MakeError(Code::kInternal, "archive_write_new failed");
-  Sink sink{out, std::nullopt};
   archive_write_set_format_pax_restricted(a.get());
   archive_write_set_bytes_per_block(a.get(), 10240);
   archive_write_set_bytes_in_last_block(a.get(), 1);  // end after the two zero blocks
