@@ -21,6 +21,7 @@
 #include "container/lifecycle.h"
 #include "dockerfile/lex.h"
 #include "dockerfile/parser.h"
+#include "dockerfile/utf8.h"
 #include "image/changes.h"
 #include "image/commit.h"
 #include "image/resolve.h"
@@ -33,11 +34,6 @@ namespace {
 using dockerfile::Node;
 
 Error Fail(std::string m) { return Error{Code::kInvalidArgument, std::move(m)}; }
-
-std::string Upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Go's %q of a []string: ["a" "b"].
 std::string GoQuoteList(const std::vector<std::string>& v) {
@@ -162,10 +158,10 @@ Status Builder::Step(const Node& n) {
     return Metadata(n);
   }
   if (c == "add" || c == "shell") {
-    return MakeError(Code::kUnimplemented, "berth does not build " + Upper(c) + " instructions yet");
+    return MakeError(Code::kUnimplemented, "berth does not build " + dockerfile::GoToUpper(c) + " instructions yet");
   }
   return Fail("dockerfile parse error line " + std::to_string(n.line) + ": unknown instruction: " +
-              Upper(c));
+              dockerfile::GoToUpper(c));
 }
 
 Status Builder::From(const Node& n) {
@@ -185,8 +181,7 @@ Status Builder::From(const Node& n) {
   auto id = image::ResolveImage(store_, name);
   if (!id.ok() && id.error().code == Code::kNotFound && o_.pull) {
     if (auto ref = ParseNormalizedNamed(name); ref.ok()) {
-      Reference r = ref->HasTag() || ref->HasDigest() ? *ref : WithDefaultTag(*ref);
-      if (int rc = o_.pull(r); rc != 0) {
+      if (int rc = o_.pull(WithDefaultTag(*ref)); rc != 0) {
         *exit_status_ = rc;
         return MakeError(Code::kCancelled, "");
       }
@@ -228,12 +223,12 @@ Status Builder::Metadata(const Node& n) {
   bool cmd_set = stage_.cmd_set;
   std::string text;
   if (n.command == "maintainer" || n.command == "stopsignal") {
-    if (n.args.size() != 1) return Fail(Upper(n.command) + " requires exactly one argument");
+    if (n.args.size() != 1) return Fail(dockerfile::GoToUpper(n.command) + " requires exactly one argument");
     std::string v = n.command == "stopsignal"
                         ? TRY(dockerfile::ProcessWord(n.args[0], WordEnv(), {.escape = file_.escape}))
                         : n.args[0];
     if (n.command == "stopsignal") next.stop_signal = v;
-    text = Upper(n.command) + " " + v;
+    text = dockerfile::GoToUpper(n.command) + " " + v;
   } else {
     dockerfile::Env args;
     for (const auto& [k, v] : stage_.args) args.push_back(k + "=" + v);
@@ -244,7 +239,7 @@ Status Builder::Metadata(const Node& n) {
     } else if (c == "entrypoint") {
       text = "ENTRYPOINT " + GoQuoteList(next.entrypoint.value_or(std::vector<std::string>{}));
     } else if (c == "env" || c == "label") {
-      text = Upper(c);
+      text = dockerfile::GoToUpper(c);
       for (size_t i = 0; i + 1 < n.args.size(); i += 2) {
         std::string k = TRY(dockerfile::ProcessWord(n.args[i], WordEnv(), {.escape = file_.escape}));
         std::string v = TRY(dockerfile::ProcessWord(n.args[i + 1], WordEnv(), {.escape = file_.escape}));
@@ -366,13 +361,7 @@ Status Builder::RunStep(const Node& n) {
 
 Status Builder::Copy(const Node& n) {
   if (!n.flags.empty()) return MakeError(Code::kUnimplemented, "berth does not build COPY flags (" + n.flags[0] + ") yet");
-  std::vector<std::string> words = dockerfile::CommandLine(n);
-  if (n.json) {
-    words = n.args;
-  } else {
-    words.clear();
-    for (const std::string& a : n.args) words.push_back(a);
-  }
+  const std::vector<std::string>& words = n.args;
   if (words.size() < 2) return Fail("COPY requires at least two arguments, but got " + std::to_string(words.size()));
   std::vector<std::string> srcs;
   for (size_t i = 0; i + 1 < words.size(); ++i) {
@@ -407,16 +396,12 @@ Status Builder::Copy(const Node& n) {
   RootFs root = TRY(RootFs::Open(layer));
   UniqueFd into = TRY(root.OpenDir(target, /*create=*/true));
   for (const std::string& p : paths) {
-    bool is_dir = TRY(context_->IsDir(p));
-    std::string name = !target_name.empty() ? target_name : (is_dir ? "." : CleanRootPath(p).back());
-    if (is_dir) {
-      for (const std::string& child : TRY(ListDir(context_->dir() + (p.empty() ? "" : "/" + p)))) {
-        std::string rel = p.empty() ? child : p + "/" + child;
-        if (context_->Sources(rel).ok()) TRY(context_->CopyTo(rel, into.get(), child));
-      }
-    } else {
-      TRY(context_->CopyTo(p, into.get(), name));
-    }
+    // A directory's contents go into the target; a file gets its own name
+    // there, or the target's name when COPY names a file.
+    std::string name = TRY(context_->IsDir(p)) ? "."
+                       : !target_name.empty() ? target_name
+                                              : CleanRootPath(p).back();
+    TRY(context_->CopyTo(p, into.get(), name));
   }
   TRY(Commit(layer, cc, stage_.config, ""));
   return Ok();

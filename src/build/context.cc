@@ -113,6 +113,9 @@ Status Context::CopyTo(const std::string& path, int dst_dir, const std::string& 
       if (::fstatat(src.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
       if (S_ISDIR(st.st_mode)) {
         TRY(CopyTo(rel, dst.get(), name));
+        // An excluded directory entered for an exception stays only if the
+        // exception brought something in (rmdir fails on a non-empty one).
+        if (ignore_.Excluded(rel)) ::unlinkat(dst.get(), name.c_str(), AT_REMOVEDIR);
       } else if (!ignore_.Excluded(rel)) {
         TRY(container::CopyTreeAt(src.get(), name, dst.get(), name, /*keep_owner=*/false));
       }
@@ -130,20 +133,7 @@ Status Context::CopyTo(const std::string& path, int dst_dir, const std::string& 
     UniqueFd parent = TRY(root_.OpenDir(p, false));
     return container::CopyTreeAt(parent.get(), name, dst_dir, dst_name, /*keep_owner=*/false);
   }
-  ::unlinkat(dst_dir, dst_name.c_str(), 0);
-  UniqueFd out(::openat(dst_dir, dst_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        st.st_mode & 07777));
-  if (!out.valid()) return ErrnoError("create " + dst_name);
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(src.get(), buf, sizeof buf)) > 0) {
-    if (::write(out.get(), buf, static_cast<size_t>(n)) != n) return ErrnoError("write " + dst_name);
-  }
-  if (n < 0) return ErrnoError("read " + path);
-  if (::fchmod(out.get(), st.st_mode & 07777) != 0) return ErrnoError("chmod " + dst_name);
-  timespec times[2] = {st.st_atim, st.st_mtim};
-  ::futimens(out.get(), times);
-  return Ok();
+  return container::CopyOpenFile(src.get(), dst_dir, dst_name, /*keep_owner=*/false);
 }
 
 Result<Digest> Context::Hash(const std::vector<std::string>& paths) const {

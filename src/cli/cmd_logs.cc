@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "base/clock.h"
+#include "base/io.h"
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/container_target.h"
@@ -22,15 +23,11 @@ namespace {
 class StdioSink : public runtime::LogSink {
  public:
   Status Write(runtime::LogStream stream, std::string_view bytes) override {
-    int fd = stream == runtime::LogStream::kStdout ? STDOUT_FILENO : STDERR_FILENO;
-    while (!bytes.empty()) {
-      ssize_t n = ::write(fd, bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return ErrnoError("write");
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return Ok();
+    return (stream == runtime::LogStream::kStdout ? out_ : err_).Write(AsBytes(bytes));
   }
+
+ private:
+  FdWriter out_{STDOUT_FILENO}, err_{STDERR_FILENO};
 };
 
 }  // namespace

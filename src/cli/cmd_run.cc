@@ -30,29 +30,23 @@ int RunFail(const FlagSet& fs, const std::string& msg, int status = 125) {
 }
 
 // The image to run, pulled first as --pull says.
-Result<Digest> FindOrPull(Context& ctx, const FlagSet& fs, const RunFlags& f, const std::string& name,
-                          int* status) {
+Result<Digest> FindOrPull(Context& ctx, const RunFlags& f, const std::string& name, int* status) {
   *status = 125;
   store::Store* store = TRY(ctx.Store());
   auto parsed = ParseNormalizedNamed(name);
   bool is_ref = parsed.ok() && !name.starts_with("sha256:");
-  if (*f.pull == "always" && is_ref) {
-    Reference ref = parsed->HasDigest() || parsed->HasTag() ? *parsed : WithDefaultTag(*parsed);
-    if (int rc = PullForRun(ctx, ref, *f.platform); rc != 0) {
-      *status = rc;
-      return MakeError(Code::kCancelled, "");
-    }
-    return image::ResolveImage(*store, name);
+  if (*f.pull != "always" || !is_ref) {
+    auto id = image::ResolveImage(*store, name);
+    if (id.ok() || id.error().code != Code::kNotFound || *f.pull == "never" || !is_ref) return id;
   }
-  auto id = image::ResolveImage(*store, name);
-  if (id.ok() || id.error().code != Code::kNotFound || *f.pull == "never" || !is_ref) return id;
-  Reference ref = parsed->HasDigest() || parsed->HasTag() ? *parsed : WithDefaultTag(*parsed);
-  std::fprintf(stderr, "Unable to find image '%s' locally\n", ref.FamiliarString().c_str());
+  Reference ref = WithDefaultTag(*parsed);
+  if (*f.pull != "always") {
+    std::fprintf(stderr, "Unable to find image '%s' locally\n", ref.FamiliarString().c_str());
+  }
   if (int rc = PullForRun(ctx, ref, *f.platform); rc != 0) {
     *status = rc;
     return MakeError(Code::kCancelled, "");
   }
-  (void)fs;
   return image::ResolveImage(*store, name);
 }
 
@@ -64,7 +58,7 @@ Result<container::Container> Create(Context& ctx, FlagSet& fs, const RunFlags& f
   TRY(container::RuntimePath(*f.runtime));
   const std::string& name = fs.args()[0];
   std::vector<std::string> args(fs.args().begin() + 1, fs.args().end());
-  Digest id = TRY(FindOrPull(ctx, fs, f, name, status));
+  Digest id = TRY(FindOrPull(ctx, f, name, status));
   store::Store* store = TRY(ctx.Store());
   ImageConfig image = TRY(ImageConfig::Parse(TRY(store->content().ReadSmall(id))));
   container::Container c = TRY(ContainerFromFlags(fs, f, image.config, name, args));

@@ -67,18 +67,16 @@ void ClearNonDir(int dst_dir, const std::string& name) {
   }
 }
 
-Status CopyFile(int src_dir, const std::string& src_name, int dst_dir, const std::string& dst_name,
-                const struct stat& st) {
-  UniqueFd in(::openat(src_dir, src_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!in.valid()) return ErrnoError("open " + src_name);
+// Copies the open regular file in (size bytes) to a new dst_dir/dst_name.
+Status CopyContent(int in, off_t size, int dst_dir, const std::string& dst_name) {
   ClearNonDir(dst_dir, dst_name);
   UniqueFd out(::openat(dst_dir, dst_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!out.valid()) return ErrnoError("create " + dst_name);
-  off_t left = st.st_size;
+  off_t left = size;
   while (left > 0) {
-    ssize_t n = ::sendfile(out.get(), in.get(), nullptr, static_cast<size_t>(std::min<off_t>(left, 1 << 30)));
+    ssize_t n = ::sendfile(out.get(), in, nullptr, static_cast<size_t>(std::min<off_t>(left, 1 << 30)));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("copy " + src_name);
+    if (n < 0) return ErrnoError("copy to " + dst_name);
     if (n == 0) break;  // the file shrank meanwhile
     left -= n;
   }
@@ -107,7 +105,9 @@ Status CopyEntry(int src_dir, const std::string& src_name, int dst_dir, const st
     return Finish(dst_dir, dst_name, st, owner, false);
   }
   if (S_ISREG(st.st_mode)) {
-    TRY(CopyFile(src_dir, src_name, dst_dir, dst_name, st));
+    UniqueFd in(::openat(src_dir, src_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!in.valid()) return ErrnoError("open " + src_name);
+    TRY(CopyContent(in.get(), st.st_size, dst_dir, dst_name));
     return Finish(dst_dir, dst_name, st, owner, false);
   }
   if (S_ISLNK(st.st_mode)) {
@@ -167,6 +167,14 @@ std::string BaseName(const std::string& p) {
 Status CopyTreeAt(int src_dir, const std::string& src_name, int dst_dir, const std::string& dst_name,
                   bool keep_owner) {
   return CopyEntry(src_dir, src_name, dst_dir, dst_name, Owner{.keep = keep_owner}, 0);
+}
+
+Status CopyOpenFile(int src, int dst_dir, const std::string& dst_name, bool keep_owner) {
+  struct stat st;
+  if (::fstat(src, &st) != 0) return ErrnoError("stat " + dst_name);
+  if (!S_ISREG(st.st_mode)) return MakeError(Code::kInvalidArgument, dst_name + ": not a regular file");
+  TRY(CopyContent(src, st.st_size, dst_dir, dst_name));
+  return Finish(dst_dir, dst_name, st, Owner{.keep = keep_owner}, false);
 }
 
 Status CopyFromContainer(const std::string& root_dir, std::string_view src, const std::string& dest) {

@@ -29,4 +29,8 @@ Status CopyToContainer(const std::string& src, const std::string& root, std::str
 Status CopyTreeAt(int src_dir, const std::string& src_name, int dst_dir, const std::string& dst_name,
                   bool keep_owner);
 
+// Copies the open regular file src to a new dst_dir/dst_name as CopyTreeAt
+// copies one (for a file reached through a link resolved in a root).
+Status CopyOpenFile(int src, int dst_dir, const std::string& dst_name, bool keep_owner);
+
 }  // namespace berth::container

@@ -112,6 +112,16 @@ class BuildTest(BerthTest):
         r = self.berth("build", self.ctx)
         self.assertEqual((r.code, r.err), (1, "berth does not build ADD instructions yet\n"))
 
+    def test_copy_a_directory_honours_dockerignore(self):
+        self.write(".dockerignore", "src/*.log\n!src/keep.log\nsrc/private\n")
+        for name in ("src/a.txt", "src/x.log", "src/keep.log", "src/private/key", "src/sub/b.txt"):
+            self.write(name, name + "\n")
+        self.write("Dockerfile", "FROM bb:1\nCOPY src /app\n")
+        self.ok("build", "-t", "c:1", self.ctx)
+        r = self.ok("run", "--rm", "c:1", "sh", "-c", "cd /app && ls -R | sort")
+        names = [n for n in r.out.split() if n and not n.endswith(":")]
+        self.assertEqual(sorted(names), ["a.txt", "b.txt", "keep.log", "sub"])
+
     def test_build_args_iidfile_and_labels(self):
         self.write("Dockerfile", "FROM bb:1\nARG WHO=world\nRUN echo hello $WHO > /who\n")
         iid = os.path.join(self.tmp, "iid")
