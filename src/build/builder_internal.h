@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "build/builder.h"
+#include "build/cache_from.h"
 #include "build/context.h"
 #include "build/fs_ops.h"
 #include "build/image_root.h"
@@ -81,7 +82,9 @@ class Builder {
   // steps.cc
   Status Metadata(const Node& n);
   Status RunStep(const Node& n);
-  Result<bool> FromCache(const ContainerConfig& cc);
+  // Looks the step up in the cache (the store's children of the current
+  // image, then --cache-from); on a hit the step's image becomes current.
+  Result<bool> FromCache(const ContainerConfig& cc, const ContainerConfig& image_config);
   // Commits the step; prints " ---> <id>" unless before_id says what to print first.
   Status Commit(const std::string& upper, const ContainerConfig& cc, const ContainerConfig& image_config,
                 const std::string& container_id, const std::string& before_id = "");
@@ -117,6 +120,7 @@ class Builder {
   Stage* stage_ = nullptr;  // &stages_[current_]
   size_t step_ = 0, total_steps_ = 0;
   std::unique_ptr<Context> context_;
+  CacheSources cache_sources_;
   std::map<std::string, std::unique_ptr<Context>> sources_;  // COPY --from roots, by image id
   std::vector<std::unique_ptr<ImageRoot>> roots_;            // their mounts
   std::map<std::string, std::string> given_args_;            // --build-arg
