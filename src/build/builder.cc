@@ -90,7 +90,7 @@ Result<BuildResult> Builder::Run() {
   TRY(FinalLabels());
   std::vector<std::string> unused;
   for (const auto& [k, v] : given_args_) {
-    if (!used_args_.count(k)) unused.push_back(k);
+    if (!used_args_.count(k) && !ProxyArg(k)) unused.push_back(k);
   }
   if (!unused.empty()) Print("[Warning] One or more build-args [" + Join(unused, " ") + "] were not consumed");
   if (!stage_->image) return Fail("No image was generated. Is your Dockerfile empty?");

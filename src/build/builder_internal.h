@@ -29,6 +29,10 @@ using dockerfile::Node;
 
 Error Fail(std::string m);
 
+// The predefined proxy build args (HTTP_PROXY...): given to RUN without an
+// ARG, kept out of the cache key and the history, never "not consumed".
+bool ProxyArg(const std::string& k);
+
 // add_url.cc: the file name a URL gives (its path's last element).
 Result<std::string> UrlFileName(const std::string& url);
 // Moves the file at path to dir/name, replacing what is there.

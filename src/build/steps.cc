@@ -36,6 +36,8 @@ bool SameStep(const ContainerConfig& a, const ContainerConfig& b) {
          a.shell == b.shell;
 }
 
+}  // namespace
+
 // The build args docker passes to RUN without an ARG and keeps out of the
 // cache key and the history.
 bool ProxyArg(const std::string& k) {
@@ -45,8 +47,6 @@ bool ProxyArg(const std::string& k) {
   }
   return false;
 }
-
-}  // namespace
 
 std::vector<std::string> Builder::Shell() const {
   return stage_->config.shell.empty() ? std::vector<std::string>{"/bin/sh", "-c"} : stage_->config.shell;
