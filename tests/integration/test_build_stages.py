@@ -225,6 +225,13 @@ class BuildStagesTest(BerthTest):
         self.assertIn("Successfully built " + built[7:19], r.out)  # the source image itself
         self.assertEqual(self.berth("run", "--rm", "app:3", root=other).out, "run\n")
 
+    def test_run_steps_see_no_host_network(self):
+        self.write("Dockerfile", "FROM bb:1\nRUN cat /proc/net/dev > /ifaces\n")
+        self.build("-t", "net:1")
+        out = self.ok("run", "--rm", "net:1", "cat", "/ifaces").out
+        names = sorted(l.split(":")[0].strip() for l in out.splitlines()[2:])
+        self.assertEqual(names, ["lo"])  # --network none (the default): a fresh namespace
+
     def test_unused_build_arg_warns(self):
         self.write("Dockerfile", "FROM bb:1\nARG USED\nRUN echo $USED\n")
         r = self.build("--build-arg", "USED=1", "--build-arg", "EXTRA=2")
