@@ -176,7 +176,10 @@ Status Builder::Commit(const std::string& upper, const ContainerConfig& cc, cons
                                          .upper_dir = dir,
                                          .container_config = cc,
                                          .container_id = container_id,
-                                         .image_config = image_config}));
+                                         .image_config = image_config,
+                                         // COPY/ADD/WORKDIR layers are built in
+                                         // staging dirs the snapshot can take over.
+                                         .adopt_upper = container_id.empty()}));
   stage_->image = res.id;
   stage_->config = image_config;
   if (!before_id.empty()) Print(before_id);

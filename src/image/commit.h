@@ -27,6 +27,11 @@ struct CommitOptions {
   // applied), while container_config records the step (its Cmd is the
   // history's created_by).
   std::optional<ContainerConfig> image_config{};
+  // The upper dir is a plain layer tree (no overlay whiteouts) that the
+  // caller gives up: it becomes the snapshot itself (moved, same file
+  // system) instead of a second copy unpacked from the tar. The builder's
+  // COPY/ADD staging dirs.
+  bool adopt_upper = false;
 };
 
 struct CommitResult {
