@@ -50,6 +50,16 @@ bool IsArchive(int fd) {
   return got == sizeof head && TarHeaderChecksumOk(head);
 }
 
+// docker's text: "COPY --chown=a:bfile:<hex> in /dest " (no space after the
+// chown value: docker's own concatenation); --chmod, which docker 20.10's
+// classic builder lacks, is written as a separate word.
+std::string HistoryText(const CopyPlan& plan, const std::string& source) {
+  std::string text = plan.add ? "ADD " : "COPY ";
+  if (!plan.chown_text.empty()) text += "--chown=" + plan.chown_text;
+  if (!plan.chmod_text.empty()) text += (plan.chown_text.empty() ? "" : " ") + std::string("--chmod=") + plan.chmod_text + " ";
+  return text + source + " in " + plan.dest + " ";
+}
+
 }  // namespace
 
 // --from: a stage by name or index, else an image (pulled when missing).
@@ -165,13 +175,10 @@ Status Builder::CopyFiles(const Context& src, CopyPlan& plan, const std::string&
     hash = key.Finish();
   }
   std::string kind = count > 1 ? "multi" : one_dir ? "dir" : "file";
-  std::string text = name + " " + (plan.chown_text.empty() ? "" : "--chown=" + plan.chown_text) +
-                     (plan.chmod_text.empty() ? "" : (plan.chown_text.empty() ? "" : " ") + std::string("--chmod=") + plan.chmod_text + " ") + kind + ":" +
-                     hash.hex() + " in " + plan.dest + " ";
   // docker's withCmdCommentString: one word, so history shows one space.
   ContainerConfig cc = stage_->config;
   cc.cmd = Shell();
-  cc.cmd->push_back("#(nop) " + text);
+  cc.cmd->push_back("#(nop) " + HistoryText(plan, kind + ":" + hash.hex()));
   if (TRY(FromCache(cc, stage_->config))) return Ok();
 
   auto image = TRY(ImageRoot::Open(store_, stage_->image));
