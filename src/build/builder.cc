@@ -97,6 +97,14 @@ Result<BuildResult> Builder::Run() {
   return BuildResult{*stage_->image};
 }
 
+// moby's setDefaultPath: every stage's config has a PATH.
+static void SetDefaultPath(ContainerConfig& c) {
+  for (const std::string& e : c.env) {
+    if (e.starts_with("PATH=")) return;
+  }
+  c.env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
 static bool Known(const std::string& c) {
   for (const char* k : {"add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck", "label",
                         "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir"}) {
@@ -240,18 +248,21 @@ Status Builder::From(const Node& n, size_t index) {
       Stage& base = stages_[i];
       stage_->image = base.image;
       stage_->config = base.config;
+      SetDefaultPath(stage_->config);
       if (base.image && base.config.on_build.empty()) Print(" ---> " + base.image->Short());
       return RunTriggers(base.config.on_build);
     }
   }
   if (name == "scratch") {
     Print(" ---> ");  // docker prints the empty id
+    SetDefaultPath(stage_->config);
     return Ok();
   }
   Digest id = TRY(ImageFor(name));
   ImageConfig cfg = TRY(ImageConfig::Parse(TRY(store_.content().ReadSmall(id))));
   stage_->image = id;
   stage_->config = cfg.config;
+  SetDefaultPath(stage_->config);
   if (cfg.config.on_build.empty()) Print(" ---> " + id.Short());
   return RunTriggers(cfg.config.on_build);
 }

@@ -53,6 +53,7 @@ struct Stage {
   ContainerConfig config{};
   bool cmd_set = false;
   std::map<std::string, std::string> args{};  // ARGs in scope, with their values
+  std::string maintainer{};                   // MAINTAINER: the Author of what this stage commits
   bool built = false;
 };
 

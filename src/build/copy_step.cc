@@ -186,7 +186,7 @@ Status Builder::CopyFiles(const Context& src, CopyPlan& plan, const std::string&
   std::string layer = staging.Join("layer");
   TRY(MkdirAll(layer, 0755));
   bool as_dir = count > 1 || one_dir || plan.dest.ends_with("/") || plan.dest.ends_with("/.");
-  LayerTarget t = TRY(PrepareTarget(image_fs, layer, plan.dest, as_dir));
+  LayerTarget t = TRY(PrepareTarget(image_fs, layer, plan.dest, as_dir, plan.owner));
   for (const std::string& p : paths) {
     // A directory's contents go into the target; a file gets its own name
     // there, or the target's name when COPY names a file.

@@ -127,7 +127,7 @@ bool TarHeaderChecksumOk(const std::byte* block) {
 }
 
 Result<LayerTarget> PrepareTarget(const RootFs& image, const std::string& layer, const std::string& dest,
-                                  bool as_dir) {
+                                  bool as_dir, const std::optional<std::pair<uint32_t, uint32_t>>& owner) {
   RootPath path = TRY(Resolve(image, CleanRootPath(dest)));
   LayerTarget t;
   auto at = image.OpenAt(path, O_PATH | O_NOFOLLOW);
@@ -148,6 +148,9 @@ Result<LayerTarget> PrepareTarget(const RootFs& image, const std::string& layer,
     bool have = in_image.ok() && ::fstat(in_image->get(), &like) == 0 && S_ISDIR(like.st_mode);
     t.existed = have;
     t.dir = TRY(MakeDir(t.dir.get(), name, have ? &like : nullptr));
+    if (!have && owner && ::fchown(t.dir.get(), owner->first, owner->second) != 0) {
+      return ErrnoError("chown " + name);
+    }
   }
   return t;
 }

@@ -32,9 +32,10 @@ struct LayerTarget {
 // docker's FollowSymlinkInScope), decides whether it names a directory
 // (as_dir, or it is one in the image) and creates the directories on the
 // way in layer, with the image's modes and owners where the image has
-// them (root's 0755 where it does not).
+// them (0755 where it does not, owned by owner when given — docker's
+// MkdirAllAndChownNew for --chown — else by root).
 Result<LayerTarget> PrepareTarget(const RootFs& image, const std::string& layer, const std::string& dest,
-                                  bool as_dir);
+                                  bool as_dir, const std::optional<std::pair<uint32_t, uint32_t>>& owner);
 
 // Applies owner and mode (either may be unset) to dir/name and everything
 // below it; for name "." to what is below dir, and to dir too when

@@ -69,6 +69,7 @@ Status Builder::Metadata(const Node& n) {
     if (n.args.size() != 1) return Fail(dockerfile::GoToUpper(c) + " requires exactly one argument");
     std::string v = c == "stopsignal" ? TRY(Word(n.args[0])) : n.args[0];
     if (c == "stopsignal") next.stop_signal = v;
+    if (c == "maintainer") stage_->maintainer = v;
     text = dockerfile::GoToUpper(c) + " " + v;
   } else if (c == "shell") {
     if (!n.json) return Fail("SHELL requires the arguments to be in JSON form");
@@ -176,6 +177,7 @@ Status Builder::Commit(const std::string& upper, const ContainerConfig& cc, cons
                                          .upper_dir = dir,
                                          .container_config = cc,
                                          .container_id = container_id,
+                                         .author = stage_->maintainer,
                                          .image_config = image_config,
                                          // COPY/ADD/WORKDIR layers are built in
                                          // staging dirs the snapshot can take over.
@@ -222,6 +224,19 @@ Status Builder::RunStep(const Node& n) {
     if (!set) c.config.env.push_back(k + "=" + v);
   }
   c.host.network_mode = o_.network;
+  // The image's VOLUMEs are fresh directories during the step, as docker's
+  // anonymous volumes: the mountpoints land in the layer, what is written
+  // inside them does not.
+  std::optional<store::IngestDir> volumes;
+  if (!stage_->config.volumes.empty()) {
+    volumes.emplace(TRY(store::IngestDir::Create(store_.content().ingest_dir())));
+    int i = 0;
+    for (const std::string& v : stage_->config.volumes) {
+      std::string dir = volumes->Join("volume-" + std::to_string(i++));
+      TRY(MkdirAll(dir, 0755));
+      c.host.binds.push_back(dir + ":" + v);
+    }
+  }
   c = TRY(container::CreateContainer(store_, std::move(c)));
   Print(" ---> Running in " + c.id.substr(0, 12));
   int status = 125;
