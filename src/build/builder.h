@@ -30,6 +30,11 @@ struct BuildOptions {
   // Pulls a FROM image that is not in the store (the CLI's pull with its
   // progress); returns 0 or an exit status.
   std::function<int(const Reference&)> pull = nullptr;
+  bool always_pull = false;                  // --pull: pull every FROM image, even one in the store
+  std::string target{};                      // --target: the stage to build ("" the last)
+  std::vector<std::string> cache_from{};     // --cache-from: images whose history may serve as cache
+  // Checks a FROM --platform value (the CLI's --platform rule); unset: any.
+  std::function<Status(const std::string&)> check_platform = nullptr;
   FILE* out = stdout;                        // the classic step lines
 };
 

@@ -59,7 +59,12 @@ Result<Context> Context::Open(const std::string& dir) {
     while ((n = ::read(fd->get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   }
   IgnoreMatcher ignore = TRY(IgnoreMatcher::Parse(text));
-  return Context(dir, std::move(root), std::move(ignore));
+  return Context(dir, std::move(root), std::move(ignore), false);
+}
+
+Result<Context> Context::OpenRoot(const std::string& dir) {
+  RootFs root = TRY(RootFs::Open(dir));
+  return Context(dir, std::move(root), TRY(IgnoreMatcher::Parse("")), true);
 }
 
 Result<std::vector<std::string>> Context::Sources(const std::string& source) const {
@@ -92,6 +97,10 @@ Result<std::vector<std::string>> Context::Sources(const std::string& source) con
   return out;
 }
 
+Result<UniqueFd> Context::OpenFile(const std::string& path) const {
+  return root_.OpenAt(CleanRootPath(path), O_RDONLY);
+}
+
 Result<bool> Context::IsDir(const std::string& path) const {
   if (path.empty()) return true;
   return root_.OpenDir(CleanRootPath(path), false).ok();
@@ -117,7 +126,7 @@ Status Context::CopyTo(const std::string& path, int dst_dir, const std::string& 
         // exception brought something in (rmdir fails on a non-empty one).
         if (ignore_.Excluded(rel)) ::unlinkat(dst.get(), name.c_str(), AT_REMOVEDIR);
       } else if (!ignore_.Excluded(rel)) {
-        TRY(container::CopyTreeAt(src.get(), name, dst.get(), name, /*keep_owner=*/false));
+        TRY(container::CopyTreeAt(src.get(), name, dst.get(), name, keep_owner_));
       }
     }
     return Ok();
@@ -131,9 +140,9 @@ Status Context::CopyTo(const std::string& path, int dst_dir, const std::string& 
     std::string name = p.back();
     p.pop_back();
     UniqueFd parent = TRY(root_.OpenDir(p, false));
-    return container::CopyTreeAt(parent.get(), name, dst_dir, dst_name, /*keep_owner=*/false);
+    return container::CopyTreeAt(parent.get(), name, dst_dir, dst_name, keep_owner_);
   }
-  return container::CopyOpenFile(src.get(), dst_dir, dst_name, /*keep_owner=*/false);
+  return container::CopyOpenFile(src.get(), dst_dir, dst_name, keep_owner_);
 }
 
 Result<Digest> Context::Hash(const std::vector<std::string>& paths) const {
@@ -150,6 +159,7 @@ Result<Digest> Context::Hash(const std::vector<std::string>& paths) const {
     }
     if (::fstat(fd->get(), &st) != 0) return ErrnoError("stat " + rel);
     h.Update(rel + "\n" + std::to_string(st.st_mode) + "\n");
+    if (keep_owner_) h.Update(std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) + "\n");
     if (S_ISDIR(st.st_mode)) {
       for (const std::string& name : Names(fd->get())) TRY(add(JoinRel(rel, name)));
     } else if (S_ISREG(st.st_mode)) {

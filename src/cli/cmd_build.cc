@@ -42,15 +42,13 @@ int CmdBuild(Context& ctx, const std::vector<std::string>& args) {
   std::string* network = fs.String("network", 0, "none", "Networking mode for the RUN instructions (none, host or bridge)");
   fs.Bool("rm", 0, true, "Remove intermediate containers after a successful build");
   bool* force_rm = fs.Bool("force-rm", 0, false, "Always remove intermediate containers");
-  bool* pull = fs.Bool("pull", 0, false, "Always attempt to pull a newer version of the image (not supported yet)");
-  std::string* target = fs.String("target", 0, "", "Set the target build stage to build (not supported yet)");
+  bool* pull = fs.Bool("pull", 0, false, "Always attempt to pull a newer version of the image");
+  std::string* target = fs.String("target", 0, "", "Set the target build stage to build.");
   auto* cache_from = fs.StringArray("cache-from", 0, "Images to consider as cache sources (not supported yet)");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (fs.args().size() != 1) return ArgCountError(fs, "requires exactly 1 argument");
-  if (*pull || !target->empty() || !cache_from->empty()) {
-    return Fail("Error: berth does not support build --pull, --target or --cache-from yet");
-  }
+  if (!cache_from->empty()) return Fail("Error: berth does not support build --cache-from yet");
   const std::string& path = fs.args()[0];
   if (path == "-" || path.find("://") != std::string::npos || path.starts_with("git@")) {
     return Fail("Error: berth builds from a context directory only (not from stdin or a URL) yet");
@@ -87,7 +85,7 @@ int CmdBuild(Context& ctx, const std::vector<std::string>& args) {
   if (!store.ok()) return Fail(store.error());
   build::BuildOptions o{.context_dir = dir, .dockerfile = dockerfile, .build_args = *build_args,
                         .no_cache = *no_cache, .quiet = *quiet, .network = *network,
-                        .force_rm = *force_rm};
+                        .force_rm = *force_rm, .always_pull = *pull, .target = *target};
   for (const std::string& l : *labels) {
     auto kv = Cut(l, '=');
     o.labels[kv ? kv->first : l] = kv ? kv->second : "";
