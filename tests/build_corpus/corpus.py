@@ -173,6 +173,25 @@ def _type(m):
             "hardlink" if m.islnk() else "other")
 
 
+DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def diff_keys(expected, actual):
+    """The sorted set of what differs ("config Env", "file /out/x"); an Env that differs only by
+    docker's default PATH (which docker adds at FROM where the base has none) is
+    "config Env (default PATH)", so that a pending PATH does not hide other Env differences."""
+    keys = set()
+    for line in diff(expected, actual):
+        key = line.split(": ", 1)[0]
+        if key == "config Env":
+            env = actual["config"].get("Env") or []
+            if not any(e.startswith("PATH=") for e in env) and \
+                    [DEFAULT_PATH] + env == expected["config"].get("Env"):
+                key = "config Env (default PATH)"
+        keys.add(key)
+    return sorted(keys)
+
+
 def diff(expected, actual):
     """Human-readable differences between two {config, files} records; [] when equal."""
     out = []

@@ -3,10 +3,10 @@
 
 Why this exists: PENDING must list exactly the cases berth cannot build as docker does, with
 berth's own words; after berth gains a feature, running this (as root) rewrites the list instead
-of someone guessing which lines to drop. Each line is "NN-name: reason": berth's error when the
-build fails, else "differs from docker: " and the first difference.
+of someone guessing which lines to drop (the format is in HEADER below).
 """
 import os
+import shutil
 import sys
 import tempfile
 
@@ -16,9 +16,7 @@ import test_build_corpus as t  # noqa: E402
 
 
 def main():
-    print("# Corpus cases berth cannot build as docker does yet, \"NN-name: reason\" (written by")
-    print("# pending.py). test_build_corpus skips them with the reason, and fails when one of them")
-    print("# now matches docker: then run pending.py again (or remove the line).")
+    print(HEADER, end="")
     tmp = tempfile.mkdtemp(prefix="berth-pending-", dir=t.TMP_BASE)
     store = t.Store(tmp)
     try:
@@ -27,16 +25,25 @@ def main():
                 try:
                     got = store.build(name, server.url)
                 except t.BuildFailed as e:
-                    print(f"{name}: {str(e).split(': ', 1)[1]}", flush=True)
+                    print(f"{name}: fails: {str(e).split(': ', 1)[1]}", flush=True)
                     continue
-                d = corpus.diff(corpus.load(name), got)
-                if d:
-                    print(f"{name}: differs from docker: {d[0][:160]}"
-                          + (f" (and {len(d) - 1} more)" if len(d) > 1 else ""), flush=True)
+                keys = corpus.diff_keys(corpus.load(name), got)
+                if keys:
+                    print(f"{name}: differs: {'; '.join(keys)}", flush=True)
     finally:
         store.cleanup()
-        import shutil
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+HEADER = """\
+# Corpus cases berth cannot build as docker does yet (written by pending.py):
+#   NN-name: fails: <berth's error>          berth refuses or fails the build
+#   NN-name: differs: <what>; <what>; ...    berth builds it, and exactly these differ from
+#                                            docker's (a config field or a file path)
+# test_build_corpus skips a pending case with its reason once berth fails it, or differs on
+# exactly the listed items; it fails when the case now builds, matches on a listed item, or
+# differs on one more: then run pending.py again (or edit the line).
+"""
 
 
 if __name__ == "__main__":
