@@ -66,6 +66,12 @@ Result<BuildResult> Builder::Run() {
     }
   }
   context_ = std::make_unique<Context>(TRY(Context::Open(o_.context_dir)));
+  std::vector<Digest> sources;
+  for (const std::string& name : o_.cache_from) {
+    auto id = image::ResolveImage(store_, name);  // docker skips a missing one
+    if (id.ok()) sources.push_back(*id);
+  }
+  cache_sources_ = CacheSources(std::move(sources));
   TRY(Plan());
   stages_.resize(plans_.size());
   Stage meta;
@@ -84,15 +90,30 @@ Result<BuildResult> Builder::Run() {
   TRY(FinalLabels());
   std::vector<std::string> unused;
   for (const auto& [k, v] : given_args_) {
-    if (!used_args_.count(k)) unused.push_back(k);
+    if (!used_args_.count(k) && !ProxyArg(k)) unused.push_back(k);
   }
   if (!unused.empty()) Print("[Warning] One or more build-args [" + Join(unused, " ") + "] were not consumed");
   if (!stage_->image) return Fail("No image was generated. Is your Dockerfile empty?");
   return BuildResult{*stage_->image};
 }
 
+static bool Known(const std::string& c) {
+  for (const char* k : {"add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck", "label",
+                        "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir"}) {
+    if (c == k) return true;
+  }
+  return false;
+}
+
 // Cuts the file into stages, finds the target and marks what it needs.
+// Unknown instructions fail here, before any step runs, as docker's parse.
 Status Builder::Plan() {
+  for (const Node& n : file_.nodes) {
+    if (!Known(n.command)) {
+      return Fail("dockerfile parse error line " + std::to_string(n.line) + ": unknown instruction: " +
+                  dockerfile::GoToUpper(n.command));
+    }
+  }
   for (const Node& n : file_.nodes) {
     if (n.command == "from") {
       StagePlan p;
@@ -272,7 +293,7 @@ Status Builder::Arg(const Node& n) {
   if (!value && meta_args_.count(name)) value = meta_args_[name];
   if (value) stage_->args[name] = *value;
   ContainerConfig cc = NopConfig(stage_->config, "ARG " + decl);
-  if (TRY(FromCache(cc))) return Ok();
+  if (TRY(FromCache(cc, stage_->config))) return Ok();
   return Commit("", cc, stage_->config, "");
 }
 
@@ -286,7 +307,7 @@ Status Builder::FinalLabels() {
     text += " " + dockerfile::GoQuote(k) + "=" + dockerfile::GoQuote(v);
   }
   ContainerConfig cc = NopConfig(next, text);
-  if (!TRY(FromCache(cc))) TRY(Commit("", cc, next, ""));
+  if (!TRY(FromCache(cc, next))) TRY(Commit("", cc, next, ""));
   return Ok();
 }
 

@@ -25,6 +25,7 @@ struct BuildOptions {
   bool no_cache = false;
   bool quiet = false;                        // -q: no step output, RUN output discarded
   std::string network = "none";              // RUN containers' network
+  bool remove = true;                        // --rm: remove a RUN's container after it succeeds
   bool force_rm = false;                     // remove a failed RUN's container too
   std::map<std::string, std::string> labels{};  // --label, on the final image
   // Pulls a FROM image that is not in the store (the CLI's pull with its

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "build/builder.h"
+#include "build/cache_from.h"
 #include "build/context.h"
 #include "build/fs_ops.h"
 #include "build/image_root.h"
@@ -27,6 +28,10 @@ namespace berth::build::internal {
 using dockerfile::Node;
 
 Error Fail(std::string m);
+
+// The predefined proxy build args (HTTP_PROXY...): given to RUN without an
+// ARG, kept out of the cache key and the history, never "not consumed".
+bool ProxyArg(const std::string& k);
 
 // add_url.cc: the file name a URL gives (its path's last element).
 Result<std::string> UrlFileName(const std::string& url);
@@ -81,7 +86,9 @@ class Builder {
   // steps.cc
   Status Metadata(const Node& n);
   Status RunStep(const Node& n);
-  Result<bool> FromCache(const ContainerConfig& cc);
+  // Looks the step up in the cache (the store's children of the current
+  // image, then --cache-from); on a hit the step's image becomes current.
+  Result<bool> FromCache(const ContainerConfig& cc, const ContainerConfig& image_config);
   // Commits the step; prints " ---> <id>" unless before_id says what to print first.
   Status Commit(const std::string& upper, const ContainerConfig& cc, const ContainerConfig& image_config,
                 const std::string& container_id, const std::string& before_id = "");
@@ -117,6 +124,7 @@ class Builder {
   Stage* stage_ = nullptr;  // &stages_[current_]
   size_t step_ = 0, total_steps_ = 0;
   std::unique_ptr<Context> context_;
+  CacheSources cache_sources_;
   std::map<std::string, std::unique_ptr<Context>> sources_;  // COPY --from roots, by image id
   std::vector<std::unique_ptr<ImageRoot>> roots_;            // their mounts
   std::map<std::string, std::string> given_args_;            // --build-arg

@@ -172,7 +172,7 @@ Status Builder::CopyFiles(const Context& src, CopyPlan& plan, const std::string&
   ContainerConfig cc = stage_->config;
   cc.cmd = Shell();
   cc.cmd->push_back("#(nop) " + text);
-  if (TRY(FromCache(cc))) return Ok();
+  if (TRY(FromCache(cc, stage_->config))) return Ok();
 
   auto image = TRY(ImageRoot::Open(store_, stage_->image));
   RootFs image_fs = TRY(RootFs::Open(image->path()));

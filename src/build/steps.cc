@@ -36,6 +36,8 @@ bool SameStep(const ContainerConfig& a, const ContainerConfig& b) {
          a.shell == b.shell;
 }
 
+}  // namespace
+
 // The build args docker passes to RUN without an ARG and keeps out of the
 // cache key and the history.
 bool ProxyArg(const std::string& k) {
@@ -45,8 +47,6 @@ bool ProxyArg(const std::string& k) {
   }
   return false;
 }
-
-}  // namespace
 
 std::vector<std::string> Builder::Shell() const {
   return stage_->config.shell.empty() ? std::vector<std::string>{"/bin/sh", "-c"} : stage_->config.shell;
@@ -112,7 +112,7 @@ Status Builder::Metadata(const Node& n) {
     cc.cmd->push_back("#(nop) " + text);
   }
   stage_->cmd_set = cmd_set;
-  if (TRY(FromCache(cc))) {
+  if (TRY(FromCache(cc, next))) {
     stage_->config = next;
     return Ok();
   }
@@ -137,7 +137,7 @@ Status Builder::Workdir(const ContainerConfig& cc, const ContainerConfig& next) 
   return Commit(layer, cc, next, "");
 }
 
-Result<bool> Builder::FromCache(const ContainerConfig& cc) {
+Result<bool> Builder::FromCache(const ContainerConfig& cc, const ContainerConfig& image_config) {
   if (o_.no_cache) return false;
   std::string parent = stage_->image ? stage_->image->str() : "";  // "": a step on scratch
   for (const store::ImageRecord& img : TRY(store_.metadata().ListImages())) {
@@ -152,7 +152,15 @@ Result<bool> Builder::FromCache(const ContainerConfig& cc) {
     stage_->config = cfg->config;
     return true;
   }
-  return false;
+  if (cache_sources_.empty()) return false;
+  auto id = TRY(cache_sources_.Find(store_, stage_->image, cc, image_config));
+  if (!id) return false;
+  ImageConfig cfg = TRY(ImageConfig::Parse(TRY(store_.content().ReadSmall(*id))));
+  Print(" ---> Using cache");
+  Print(" ---> " + id->Short());
+  stage_->image = *id;
+  stage_->config = cfg.config;
+  return true;
 }
 
 Status Builder::Commit(const std::string& upper, const ContainerConfig& cc, const ContainerConfig& image_config,
@@ -194,7 +202,7 @@ Status Builder::RunStep(const Node& n) {
     keyed.insert(keyed.end(), cmd.begin(), cmd.end());
     cc.cmd = keyed;
   }
-  if (TRY(FromCache(cc))) return Ok();
+  if (TRY(FromCache(cc, stage_->config))) return Ok();
   container::Container c;
   c.image = stage_->image->str();
   c.image_id = *stage_->image;
@@ -226,6 +234,9 @@ Status Builder::RunStep(const Node& n) {
   }
   (void)container::WaitContainer(store_, c);  // the monitor lets go of the upper dir
   container::ContainerDir d = container::ContainerDir::Of(store_.root(), c.id);
+  if (!o_.remove) {  // --rm=false keeps the step's container, as docker does
+    return Commit(d.upper(), cc, stage_->config, c.id);
+  }
   TRY(Commit(d.upper(), cc, stage_->config, c.id, "Removing intermediate container " + c.id.substr(0, 12)));
   return container::RemoveContainerNow(store_, c);
 }

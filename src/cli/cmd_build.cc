@@ -40,15 +40,14 @@ int CmdBuild(Context& ctx, const std::vector<std::string>& args) {
   std::string* iidfile = fs.String("iidfile", 0, "", "Write the image ID to the file");
   auto* labels = fs.StringArray("label", 0, "Set metadata for an image");
   std::string* network = fs.String("network", 0, "none", "Networking mode for the RUN instructions (none, host or bridge)");
-  fs.Bool("rm", 0, true, "Remove intermediate containers after a successful build");
+  bool* rm = fs.Bool("rm", 0, true, "Remove intermediate containers after a successful build");
   bool* force_rm = fs.Bool("force-rm", 0, false, "Always remove intermediate containers");
   bool* pull = fs.Bool("pull", 0, false, "Always attempt to pull a newer version of the image");
   std::string* target = fs.String("target", 0, "", "Set the target build stage to build.");
-  auto* cache_from = fs.StringArray("cache-from", 0, "Images to consider as cache sources (not supported yet)");
+  auto* cache_from = fs.StringArray("cache-from", 0, "Images to consider as cache sources");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (fs.args().size() != 1) return ArgCountError(fs, "requires exactly 1 argument");
-  if (!cache_from->empty()) return Fail("Error: berth does not support build --cache-from yet");
   const std::string& path = fs.args()[0];
   if (path == "-" || path.find("://") != std::string::npos || path.starts_with("git@")) {
     return Fail("Error: berth builds from a context directory only (not from stdin or a URL) yet");
@@ -85,7 +84,8 @@ int CmdBuild(Context& ctx, const std::vector<std::string>& args) {
   if (!store.ok()) return Fail(store.error());
   build::BuildOptions o{.context_dir = dir, .dockerfile = dockerfile, .build_args = *build_args,
                         .no_cache = *no_cache, .quiet = *quiet, .network = *network,
-                        .force_rm = *force_rm, .always_pull = *pull, .target = *target};
+                        .remove = *rm, .force_rm = *force_rm, .always_pull = *pull, .target = *target,
+                        .cache_from = *cache_from};
   for (const std::string& l : *labels) {
     auto kv = Cut(l, '=');
     o.labels[kv ? kv->first : l] = kv ? kv->second : "";

@@ -207,6 +207,31 @@ class BuildStagesTest(BerthTest):
         r = self.berth("build", self.ctx)
         self.assertEqual((r.code, r.err), (1, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed\n"))
 
+    def test_cache_from_a_loaded_image(self):
+        self.write("a.txt", "a\n")
+        self.write("Dockerfile", "FROM bb:1\nENV X=1\nRUN echo run > /r\nCOPY a.txt /\nCMD [\"cat\", \"/r\"]\n")
+        built = self.build("-q", "-t", "app:1").out.strip()
+        archive = os.path.join(self.tmp, "app.tar")
+        self.ok("save", "-o", archive, "app:1", "bb:1")
+        other = os.path.join(self.tmp, "other")  # a second store: the image arrives without its build chain
+        self.assertEqual(self.berth("load", "-i", archive, root=other).code, 0)
+        r = self.berth("build", "-t", "app:2", self.ctx, root=other)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out.count("Using cache"), 0)  # no parent chain: the local cache cannot answer
+        self.ok("rmi", "app:2", root=other)
+        r = self.berth("build", "--cache-from", "app:1", "-t", "app:3", self.ctx, root=other)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out.count("Using cache"), 4)
+        self.assertIn("Successfully built " + built[7:19], r.out)  # the source image itself
+        self.assertEqual(self.berth("run", "--rm", "app:3", root=other).out, "run\n")
+
+    def test_run_steps_see_no_host_network(self):
+        self.write("Dockerfile", "FROM bb:1\nRUN cat /proc/net/dev > /ifaces\n")
+        self.build("-t", "net:1")
+        out = self.ok("run", "--rm", "net:1", "cat", "/ifaces").out
+        names = sorted(l.split(":")[0].strip() for l in out.splitlines()[2:])
+        self.assertEqual(names, ["lo"])  # --network none (the default): a fresh namespace
+
     def test_unused_build_arg_warns(self):
         self.write("Dockerfile", "FROM bb:1\nARG USED\nRUN echo $USED\n")
         r = self.build("--build-arg", "USED=1", "--build-arg", "EXTRA=2")
