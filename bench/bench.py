@@ -6,12 +6,15 @@ generate the same inputs everywhere, start the services it needs on loopback, ti
 the same operations in the same run, print medians and ratios, and leave a JSON record
 (bench/results/latest.json) that later runs can be compared with. Usage:
 
-    bench/run.sh BUILD_DIR [--quick] [--runs N] [--skip-micro] [--only floor|containers]
+    bench/run.sh BUILD_DIR [--quick] [--runs N] [--skip-micro] [--only floor|containers|build]
 
 `--only floor` measures the pull floor alone (no tools, no dockerd, no micro benchmarks; about a
 minute; 3 runs of each row unless --runs says) and writes bench/results/floor.json. `--only
 containers` measures only run and commit (berth, docker, podman) and the runc floor, with no
-registries and no micro benchmarks, and writes bench/results/containers.json. Scratch space:
+registries and no micro benchmarks, and writes bench/results/containers.json. `--only build`
+measures only `build` (cold, cached, one file touched) on two contexts for berth, docker's classic
+builder, docker's BuildKit and podman (builds.py), 3 runs each unless --runs says, and writes
+bench/results/build.json. Scratch space:
 $BERTH_BENCH_DIR or /tmp/berth-bench (generated inputs are cached there).
 """
 
@@ -36,6 +39,7 @@ from floor import MeasureFloor, PushOciLayout  # noqa: E402
 from load_floor import MeasureLoadFloor  # noqa: E402
 from services import Dockerd, Registry, UnmountUnder  # noqa: E402
 from containers import MeasureRuncFloor, RunContainers  # noqa: E402
+import builds  # noqa: E402
 from suite import OPS, Recorder, Suite  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,9 +101,10 @@ def main():
     ap.add_argument("--skip-micro", action="store_true", help="do not run micro benchmarks")
     ap.add_argument("--tools", default="berth,docker,podman,skopeo",
                     help="comma-separated subset of tools to measure (default: all)")
-    ap.add_argument("--only", choices=["floor", "containers"],
+    ap.add_argument("--only", choices=["floor", "containers", "build"],
                     help="measure only this part (floor: the pull floor, see floor.py; "
-                         "containers: run and commit, see containers.py)")
+                         "containers: run and commit, see containers.py; build: the builds, "
+                         "see builds.py)")
     ap.add_argument("--out", help="the JSON record (default bench/results/latest.json, "
                                   "ONLY.json with --only ONLY)")
     args = ap.parse_args()
@@ -125,6 +130,8 @@ def main():
     rec = Recorder(log)
     if args.only == "containers":
         return _OnlyContainers(args, started, runs, inp, run_dir, rec)
+    if args.only == "build":
+        return _OnlyBuild(args, started, args.runs or 3, inp, run_dir, rec)
     src = Registry(os.path.join(inp["dir"], "registry"), os.path.join(run_dir, "registry.log"))
     src.Start()
     _cleanups.append(src.Stop)
@@ -269,7 +276,67 @@ def _OnlyContainers(args, started, runs, inp, run_dir, rec):
     return _Finish(args, started, runs, versions, inp, rec)
 
 
-def _Finish(args, started, runs, versions, inp, rec):
+def _OnlyBuild(args, started, runs, inp, run_dir, rec):
+    """`--only build`: the build rows (builds.py) for berth, docker's classic builder, docker's
+    BuildKit and podman, each tool's context given up to BUILD_BUDGET_S of runs."""
+    suite = Suite(inp, None, None, run_dir, runs, runs, started, rec)
+    suite.HEAVY_OPS = 3  # cold, cached, touched: each a third of a context's time
+    contexts = builds.EnsureContexts(inp, run_dir, log)
+    _WarmPageCache(inp)
+    versions = {}
+    log(f"measuring build only: cold, cached and touched on {', '.join(builds.CONTEXTS)}, up to "
+        f"{runs} runs each ...")
+    wanted = set(args.tools.split(",")) | ({"buildkit"} if "docker" in args.tools else set())
+
+    def measure(tool):
+        versions[tool.name] = tool.version or tool.absent or ""
+        if tool.absent:
+            for op in builds.OPS:
+                rec.Add(op, tool, "absent", note=tool.absent)
+            return
+        t0 = time.monotonic()
+        builds.RunBuilds(suite, tool, contexts, BUILD_BUDGET_S)
+        log(f"  ({tool.name}: {time.monotonic() - t0:.0f}s)")
+    if "berth" in wanted:
+        berth = tools.Berth(args.build_dir, run_dir)
+        _cleanups.append(berth.Cleanup)
+        measure(berth)
+        berth.Cleanup()
+    client = _docker_client()
+    if "docker" in wanted and client and shutil.which("dockerd"):
+        dockerd = Dockerd(os.path.join(run_dir, "docker"), client)
+        _cleanups.append(dockerd.Stop)
+        try:
+            dockerd.Start([])
+            classic = tools.Docker(dockerd, client)
+            buildkit = tools.Docker(dockerd, client)
+            buildkit.name, buildkit.env = "buildkit", dict(dockerd.env, DOCKER_BUILDKIT="1")
+            buildkit.version = classic.version + ", DOCKER_BUILDKIT=1"
+            classic.version += ", DOCKER_BUILDKIT=0 (classic builder)"
+        except RuntimeError as e:
+            classic = tools.CliTool("docker", [client])
+            buildkit = tools.CliTool("buildkit", [client])
+            classic.absent = buildkit.absent = f"private dockerd did not start: {str(e)[-300:]}"
+        measure(classic)
+        measure(buildkit)
+        dockerd.Stop()
+    elif "docker" in wanted:
+        for name in ("docker", "buildkit"):
+            t = tools.CliTool(name, ["docker"])
+            t.absent = "not installed (./dev bench --with-peers)"
+            measure(t)
+    if "podman" in wanted and shutil.which("podman"):
+        podman = tools.Podman(run_dir)
+        _cleanups.append(podman.Cleanup)
+        measure(podman)
+        podman.Cleanup()
+    return _Finish(args, started, runs, versions, inp, rec, builds.OPS)
+
+
+BUILD_BUDGET_S = 150  # one tool's three rows on one context
+
+
+def _Finish(args, started, runs, versions, inp, rec, ops=OPS):
     """Writes the JSON record and prints the table."""
     result = {
         "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -287,7 +354,7 @@ def _Finish(args, started, runs, versions, inp, rec):
         json.dump(result, f, indent=1)
     os.rename(args.out + ".tmp", args.out)
     print()
-    print(report.Table(rec.records, OPS))
+    print(report.Table(rec.records, ops))
     print()
     print(report.Versions(versions, result))
     log(f"\nwrote {args.out} in {result['elapsed_s']:.0f}s")
