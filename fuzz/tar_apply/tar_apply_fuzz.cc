@@ -7,10 +7,10 @@
 // or changed outside the root: the scratch root lives in a per-process
 // sandbox next to the lower, under a base directory of this target's own,
 // and the base, the sandbox, the lower and "/" must hold exactly what they
-// held before. It also fails on a broken contract: errors other than
-// DataLoss and InvalidArgument, or more file content than max_bytes.
-// BERTH_FUZZ_VERBOSE=1 prints each apply's outcome.
-// Then the root is removed.
+// held before, and no file in the root may have a hard link outside it.
+// It also fails on a broken contract: errors other than DataLoss and
+// InvalidArgument, or more file content than max_bytes. Then the root is
+// removed. BERTH_FUZZ_VERBOSE=1 prints each apply's outcome.
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,7 +21,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <fstream>
-#include <set>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -74,17 +74,27 @@ std::string Describe(const std::string& dir) {
   return out;
 }
 
-// Regular-file bytes under dir, each inode once.
-uint64_t ContentBytes(const std::string& dir, std::set<ino_t>& seen) {
-  uint64_t total = 0;
+// What a walk of the root finds about its non-directories: inode ->
+// (link count, links met in the tree), and the regular-file bytes, each
+// inode once.
+struct Inodes {
+  std::map<ino_t, std::pair<nlink_t, nlink_t>> links;
+  uint64_t bytes = 0;
+};
+
+void Walk(const std::string& dir, Inodes& out) {
   for (const std::string& n : Names(dir)) {
     std::string path = dir + "/" + n;
     struct stat st {};
     if (lstat(path.c_str(), &st) != 0) Fail("cannot stat " + path);
-    if (S_ISDIR(st.st_mode)) total += ContentBytes(path, seen);
-    if (S_ISREG(st.st_mode) && seen.insert(st.st_ino).second) total += st.st_size;
+    if (S_ISDIR(st.st_mode)) {
+      Walk(path, out);
+      continue;
+    }
+    auto [it, fresh] = out.links.try_emplace(st.st_ino, st.st_nlink, 0);
+    it->second.second++;
+    if (fresh && S_ISREG(st.st_mode)) out.bytes += st.st_size;
   }
-  return total;
 }
 
 void WriteFile(const std::string& path, const std::string& data, mode_t mode) {
@@ -190,9 +200,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Fail("more entries than max_entries: " + std::to_string(stats->entries));
   }
   CheckNothingEscaped(b);
-  std::set<ino_t> seen;
-  uint64_t bytes = ContentBytes(b.root, seen);
-  if (bytes > b.options.limits.max_bytes) Fail("more content than max_bytes: " + std::to_string(bytes));
+  Inodes inodes;
+  Walk(b.root, inodes);
+  if (inodes.bytes > b.options.limits.max_bytes) Fail("more content than max_bytes: " + std::to_string(inodes.bytes));
+  // A file with more links than the root holds is linked to something outside.
+  for (const auto& [ino, counts] : inodes.links) {
+    if (counts.first != counts.second) Fail("a file in the root is hard-linked outside it: inode " + std::to_string(ino));
+  }
   if (auto st = berth::RemoveAll(b.root); !st.ok()) Fail("cannot remove the root: " + st.error().message);
   return 0;
 }
