@@ -43,6 +43,10 @@ Result<Manifest> ManifestFromJson(const Json& j) {
   if (!m.media_type.empty() && !IsManifestMediaType(m.media_type)) {
     return f.FieldError("mediaType", "unexpected \"" + m.media_type + "\"");
   }
+  // A document that is both a manifest and an index would be read as one
+  // here and as the other where its media type is detected by shape
+  // (containerd refuses it the same way). Present as null counts.
+  if (j.contains("manifests")) return f.FieldError("manifests", "unexpected in a manifest");
   const Json* config = TRY(f.Object("config"));
   if (!config) return f.FieldError("config", "missing");
   m.config = TRY(Descriptor::FromJson(*config, "config"));
@@ -58,6 +62,9 @@ Result<Index> IndexFromJson(const Json& j) {
   TRY(f.String("mediaType", x.media_type));
   if (!x.media_type.empty() && !IsIndexMediaType(x.media_type)) {
     return f.FieldError("mediaType", "unexpected \"" + x.media_type + "\"");
+  }
+  for (const char* key : {"config", "layers"}) {
+    if (j.contains(key)) return f.FieldError(key, "unexpected in an index");
   }
   x.manifests = TRY(ReadDescriptors(f, "manifests"));
   TRY(f.StringMap("annotations", x.annotations));

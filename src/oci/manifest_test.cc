@@ -196,6 +196,22 @@ TEST(Index, ToJsonAndErrors) {
   EXPECT_TRUE(Index::Parse(R"({"schemaVersion":2,"manifests":[]})").ok());
 }
 
+// Found by fuzz/manifest: a document with both "manifests" and "config"
+// parsed as a manifest while DetectMediaType calls it an index.
+TEST(Manifest, DocumentThatIsAlsoAnIndexIsRefused) {
+  std::string config = R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+                       std::string(kA) + R"(","size":2})";
+  std::string both = R"({"schemaVersion":2,)" + config + R"(,"layers":[],"manifests":[]})";
+  EXPECT_EQ(DetectMediaType(both), kOciIndex);
+  EXPECT_EQ(Manifest::Parse(both).error().message, "invalid manifest: manifests: unexpected in a manifest");
+  EXPECT_EQ(Index::Parse(both).error().message, "invalid index: config: unexpected in an index");
+  EXPECT_EQ(Manifest::Parse(R"({"schemaVersion":2,)" + config + R"(,"manifests":null})").error().message,
+            "invalid manifest: manifests: unexpected in a manifest");
+  EXPECT_EQ(Index::Parse(R"({"schemaVersion":2,"manifests":[],"layers":null})").error().message,
+            "invalid index: layers: unexpected in an index");
+  EXPECT_TRUE(Manifest::Parse(R"({"schemaVersion":2,)" + config + "}").ok());
+}
+
 TEST(Descriptor, ParseAndToJson) {
   std::string json = R"({"mediaType":"application/vnd.oci.image.layer.v1.tar+zstd","digest":")" +
                      kA +

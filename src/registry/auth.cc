@@ -18,16 +18,25 @@ namespace {
 constexpr int64_t kMaxTokenBody = 1 << 20;
 constexpr int64_t kDefaultTokenSeconds = 60;
 
+// An RFC 7230 token character (the scheme's, as distribution's expectToken).
+bool IsTokenChar(char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+}
+
 }  // namespace
 
 std::optional<Challenge> ParseChallenge(std::string_view h) {
   h = Trim(h);
-  size_t sp = h.find(' ');
+  // The scheme is the leading token, as in distribution's parser; parameters
+  // follow whitespace (a tab as well as a space).
+  size_t end = 0;
+  while (end < h.size() && IsTokenChar(h[end])) end++;
   Challenge c;
-  c.scheme = ToLower(h.substr(0, sp));
+  c.scheme = ToLower(h.substr(0, end));
   if (c.scheme.empty()) return std::nullopt;
-  if (sp == std::string_view::npos) return c;
-  std::string_view rest = h.substr(sp + 1);
+  if (end == h.size() || (h[end] != ' ' && h[end] != '\t')) return c;
+  std::string_view rest = h.substr(end + 1);
   while (!rest.empty()) {
     rest = Trim(rest);
     size_t eq = rest.find('=');

@@ -28,6 +28,28 @@ TEST(AuthTest, ParsesChallenges) {
   EXPECT_FALSE(ParseChallenge(""));
 }
 
+// Found by fuzz/www_authenticate: the scheme was everything up to the first
+// space, so "Bearer\trealm=..." had the scheme "bearer\trealm=..." and a
+// header with control characters before its first space made a scheme that
+// did not survive being written back. The scheme is the leading token now.
+TEST(AuthTest, ChallengeSchemeIsTheLeadingToken) {
+  auto tab = ParseChallenge("Bearer\trealm=\"https://a/token\",service=reg");
+  ASSERT_TRUE(tab);
+  EXPECT_EQ(tab->scheme, "bearer");
+  EXPECT_EQ(tab->params["realm"], "https://a/token");
+  EXPECT_EQ(tab->params["service"], "reg");
+  auto junk = ParseChallenge("Bbscope=e\n\n?\nea=J\n r");
+  ASSERT_TRUE(junk);
+  EXPECT_EQ(junk->scheme, "bbscope");
+  EXPECT_TRUE(junk->params.empty());
+  auto comma = ParseChallenge("Basic,realm=x");
+  ASSERT_TRUE(comma);
+  EXPECT_EQ(comma->scheme, "basic");
+  EXPECT_TRUE(comma->params.empty());
+  EXPECT_FALSE(ParseChallenge("=x"));
+  EXPECT_FALSE(ParseChallenge("\"Bearer\" realm=x"));
+}
+
 TEST(AuthTest, Base64RoundTrip) {
   for (std::string s : std::vector<std::string>{"", "a", "ab", "abc", "alice:secret", std::string("\0\xff\x10", 3)}) {
     auto back = Base64Decode(Base64Encode(s));

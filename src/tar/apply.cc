@@ -180,6 +180,13 @@ Status Applier::Apply(archive_entry* e) {
   if (RootPathLength(path) >= PATH_MAX) {
     return MakeError(Code::kInvalidArgument, "name longer than " + std::to_string(PATH_MAX - 1) + " bytes");
   }
+  // No file system holds a longer component: refused as the layer's fault,
+  // not failed as an I/O error (ENAMETOOLONG).
+  for (const auto& c : path) {
+    if (c.size() > NAME_MAX) {
+      return MakeError(Code::kInvalidArgument, "name component longer than " + std::to_string(NAME_MAX) + " bytes");
+    }
+  }
   mode_t type = archive_entry_filetype(e);
   bool is_link = EntryHardlink(e) != nullptr;
   if (path.empty()) {
@@ -238,6 +245,10 @@ Status Applier::Apply(archive_entry* e) {
     case AE_IFLNK: {
       const char* target = EntrySymlink(e);
       if (!target || !*target) return MakeError(Code::kDataLoss, "symlink without a target");
+      if (std::strlen(target) >= PATH_MAX) {
+        return MakeError(Code::kInvalidArgument,
+                         "symlink target longer than " + std::to_string(PATH_MAX - 1) + " bytes");
+      }
       if (::symlinkat(target, pfd, base.c_str()) != 0) return ErrnoError("symlink");
       return Metadata(pfd, base, -1, type, e);
     }

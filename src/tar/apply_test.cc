@@ -636,6 +636,27 @@ TEST_F(ApplyTest, NamesLongerThanPathMaxAreRefusedClearly) {
   EXPECT_LT(r.error().message.size(), 400u) << r.error().message;
 }
 
+// Found by fuzz/tar_apply: a component past NAME_MAX or a symlink target
+// past PATH_MAX failed as an internal error ("stat: File name too long").
+TEST_F(ApplyTest, ComponentsAndLinkTargetsPastTheLimitsAreRefusedClearly) {
+  auto r = Apply({F("d/" + std::string(256, 'c'), "x")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument) << r.error().message;
+  EXPECT_NE(r.error().message.find("name component longer than 255 bytes"), std::string::npos);
+  r = Apply({F(std::string(256, 'd') + "/f", "x")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument) << r.error().message;
+  r = Apply({S("l", std::string(4096, 't'))});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument) << r.error().message;
+  EXPECT_NE(r.error().message.find("symlink target longer than 4095 bytes"), std::string::npos);
+  // At the limits they are applied.
+  auto ok = Apply({F(std::string(255, 'c'), "x"), S("l", std::string(4095, 't'))});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_TRUE(Exists(std::string(255, 'c')));
+  EXPECT_EQ(Lstat("l").st_size, 4095);
+}
+
 // Directories 10,000 levels deep, which no single name can reach (PATH_MAX):
 // each hop is a symlink to the bottom of the last one. Applied, measured and
 // removed with 64 fds.
