@@ -121,7 +121,7 @@ Result<BuildResult> Builder::Run() {
       given_args_[a] = v;
     }
   }
-  context_ = std::make_unique<Context>(TRY(Context::Open(o_.context_dir)));
+  context_ = std::make_unique<Context>(TRY(Context::Open(o_.context_dir, StatCachePath(store_.root(), o_.context_dir))));
   size_t total = file_.nodes.size();
   for (size_t i = 0; i < total; ++i) {
     const Node& n = file_.nodes[i];
@@ -302,7 +302,8 @@ Status Builder::Commit(const std::string& upper, const ContainerConfig& cc,
                                          .upper_dir = dir,
                                          .container_config = cc,
                                          .container_id = container_id,
-                                         .image_config = image_config}));
+                                         .image_config = image_config,
+                                         .source_date_epoch = o_.source_date_epoch}));
   stage_.image = res.id;
   stage_.config = image_config;
   if (!before_id.empty()) Print(before_id);

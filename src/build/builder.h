@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@ struct BuildOptions {
   std::string network = "none";              // RUN containers' network
   bool force_rm = false;                     // remove a failed RUN's container too
   std::map<std::string, std::string> labels{};  // --label, on the final image
+  // SOURCE_DATE_EPOCH (seconds): every step's image records it as its
+  // creation time and its layer's mtimes are clamped to it
+  // (image::CommitOptions::source_date_epoch), so the same Dockerfile and
+  // context build the same image id.
+  std::optional<int64_t> source_date_epoch{};
   // Pulls a FROM image that is not in the store (the CLI's pull with its
   // progress); returns 0 or an exit status.
   std::function<int(const Reference&)> pull = nullptr;

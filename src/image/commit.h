@@ -27,6 +27,12 @@ struct CommitOptions {
   // applied), while container_config records the step (its Cmd is the
   // history's created_by).
   std::optional<ContainerConfig> image_config{};
+  // SOURCE_DATE_EPOCH (seconds): the config's and the new history entry's
+  // `created` are set to it, every layer entry's mtime is clamped to it
+  // (min(mtime, epoch), BuildKit's rewrite-timestamp) and the config names
+  // no `container` (a random id), so that the same input commits to the
+  // same image id.
+  std::optional<int64_t> source_date_epoch{};
 };
 
 struct CommitResult {
