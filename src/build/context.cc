@@ -236,10 +236,11 @@ class Context::Hasher {
 
 Result<Digest> Context::FileDigest(int fd, const std::string& rel, const struct stat& st) const {
   if (auto d = cache_.Lookup(rel, st)) return *d;
+  constexpr size_t kBuf = 1 << 18;
+  if (!buf_) buf_ = std::make_unique_for_overwrite<char[]>(kBuf);  // once: not zeroed per file
   Sha256 h;
-  std::vector<char> buf(1 << 18);
   ssize_t n;
-  while ((n = ::read(fd, buf.data(), buf.size())) > 0) h.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+  while ((n = ::read(fd, buf_.get(), kBuf)) > 0) h.Update(std::string_view(buf_.get(), static_cast<size_t>(n)));
   if (n < 0) return ErrnoError("read " + rel);
   ++files_read_;
   Digest d = h.Finish();

@@ -3,6 +3,7 @@
 // are found here, copied into a step's layer and hashed for the cache.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,7 @@ class Context {
   IgnoreMatcher ignore_;
   mutable StatCache cache_;
   mutable int64_t files_read_ = 0;
+  mutable std::unique_ptr<char[]> buf_;  // FileDigest's read buffer
 };
 
 // Where the store under store_root keeps the stat cache of the context
