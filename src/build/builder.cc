@@ -1,113 +1,57 @@
-// The classic builder's loop. For each instruction: print "Step i/n : ...",
-// work out the container config the step records (its Cmd becomes the
-// history's created_by), look for a cached child of the current image with
-// that config (docker's cache rule: same parent, same config), else perform
-// it (RUN in a container, COPY into a staging layer, the rest as config
-// only) and commit the result as a new image, the next step's parent.
+// The classic builder's loop. The Dockerfile is cut into stages at each
+// FROM; the target (the last stage, or --target) and the stages it builds
+// on or copies from are built, in file order, the others skipped. For each
+// instruction: print "Step i/n : ...", work out the container config the
+// step records (its Cmd becomes the history's created_by), look for a
+// cached child of the current image with that config (docker's cache rule:
+// same parent, same config), else perform it (steps.cc, copy_step.cc) and
+// commit the result as a new image, the next step's parent.
 #include "build/builder.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <cstdlib>
-#include <memory>
 
-#include "base/file.h"
 #include "base/strings.h"
-#include "build/context.h"
-#include "container/attach.h"
-#include "container/lifecycle.h"
-#include "dockerfile/lex.h"
-#include "dockerfile/parser.h"
+#include "build/builder_internal.h"
 #include "dockerfile/utf8.h"
-#include "image/changes.h"
-#include "image/commit.h"
 #include "image/resolve.h"
 #include "oci/image_config.h"
-#include "store/ingest.h"
 
 namespace berth::build {
-namespace {
-
-using dockerfile::Node;
+namespace internal {
 
 Error Fail(std::string m) { return Error{Code::kInvalidArgument, std::move(m)}; }
 
-// Go's %q of a []string: ["a" "b"].
-std::string GoQuoteList(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + dockerfile::GoQuote(v[i]);
-  return out + "]";
+namespace {
+
+bool IsDigits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-// A step's container config for the cache and the history: the stage's
-// config with Cmd ["/bin/sh", "-c", "#(nop) ", text] (docker's
-// withCmdComment: history shows "/bin/sh -c #(nop)  CMD [...]").
-ContainerConfig NopConfig(const ContainerConfig& c, const std::string& text) {
-  ContainerConfig cc = c;
-  cc.cmd = std::vector<std::string>{"/bin/sh", "-c", "#(nop) ", text};
-  return cc;
-}
-
-// docker's cache comparison (image/cache/compare.go): the fields a step
-// can change, not the hostname or image name.
-bool SameStep(const ContainerConfig& a, const ContainerConfig& b) {
-  return a.cmd == b.cmd && a.entrypoint == b.entrypoint && a.env == b.env && a.labels == b.labels &&
-         a.exposed_ports == b.exposed_ports && a.volumes == b.volumes && a.user == b.user &&
-         a.working_dir == b.working_dir && a.tty == b.tty && a.open_stdin == b.open_stdin &&
-         a.stop_signal == b.stop_signal && a.on_build == b.on_build && a.healthcheck == b.healthcheck;
-}
-
-struct Stage {
-  std::optional<Digest> image{};  // nullopt: scratch with nothing committed yet
-  ContainerConfig config{};
-  bool cmd_set = false;
-  std::map<std::string, std::string> args{};  // ARGs in scope, with their values
-};
-
-class Builder {
- public:
-  Builder(store::Store& store, const BuildOptions& o, int* exit_status)
-      : store_(store), o_(o), exit_status_(exit_status) {}
-
-  Result<BuildResult> Run();
-
- private:
-  Status Step(const Node& n);
-  Status From(const Node& n);
-  Status Arg(const Node& n);
-  Status Metadata(const Node& n);
-  Status RunStep(const Node& n);
-  Status Copy(const Node& n);
-  Result<bool> FromCache(const ContainerConfig& cc);
-  // Commits the step; prints " ---> <id>" unless before_id says what to print first.
-  Status Commit(const std::string& upper, const ContainerConfig& cc, const ContainerConfig& image_config,
-                const std::string& container_id, const std::string& before_id = "");
-  dockerfile::Env WordEnv() const;
-  void Print(const std::string& line) {
-    if (o_.quiet) return;
-    std::fprintf(o_.out, "%s\n", line.c_str());
-    std::fflush(o_.out);
+// The value of a node's --from (COPY) or "" when it has none.
+std::string FromFlag(const Node& n) {
+  for (const std::string& f : n.flags) {
+    if (f.starts_with("--from=")) return f.substr(7);
   }
+  return "";
+}
 
-  store::Store& store_;
-  const BuildOptions& o_;
-  int* exit_status_;
-  dockerfile::Dockerfile file_;
-  std::unique_ptr<Context> context_;
-  Stage stage_;
-  bool seen_from_ = false;
-  std::map<std::string, std::string> given_args_;  // --build-arg
-  std::map<std::string, std::string> meta_args_;   // ARGs before the first FROM
-};
+}  // namespace
+
+void Builder::Print(const std::string& line) {
+  if (o_.quiet) return;
+  std::fprintf(o_.out, "%s\n", line.c_str());
+  std::fflush(o_.out);
+}
 
 dockerfile::Env Builder::WordEnv() const {
   dockerfile::Env env;
-  for (const auto& [k, v] : stage_.args) env.push_back(k + "=" + v);
-  env.insert(env.end(), stage_.config.env.begin(), stage_.config.env.end());
+  for (const auto& [k, v] : stage_->args) env.push_back(k + "=" + v);
+  env.insert(env.end(), stage_->config.env.begin(), stage_->config.env.end());
   return env;
+}
+
+Result<std::string> Builder::Word(const std::string& w) const {
+  return dockerfile::ProcessWord(w, WordEnv(), {.escape = file_.escape});
 }
 
 Result<BuildResult> Builder::Run() {
@@ -122,80 +66,212 @@ Result<BuildResult> Builder::Run() {
     }
   }
   context_ = std::make_unique<Context>(TRY(Context::Open(o_.context_dir, StatCachePath(store_.root(), o_.context_dir))));
-  size_t total = file_.nodes.size();
-  for (size_t i = 0; i < total; ++i) {
-    const Node& n = file_.nodes[i];
-    Print("Step " + std::to_string(i + 1) + "/" + std::to_string(total) + " : " +
+  std::vector<Digest> sources;
+  for (const std::string& name : o_.cache_from) {
+    auto id = image::ResolveImage(store_, name);  // docker skips a missing one
+    if (id.ok()) sources.push_back(*id);
+  }
+  cache_sources_ = CacheSources(std::move(sources));
+  TRY(Plan());
+  stages_.resize(plans_.size());
+  Stage meta;
+  stage_ = &meta;
+  meta_phase_ = true;
+  for (const Node& n : file_.nodes) {  // the ARGs before the first FROM
+    if (&n == plans_[0].from) break;
+    Print("Step " + std::to_string(++step_) + "/" + std::to_string(total_steps_) + " : " +
           std::string(Trim(n.original)));
-    TRY(Step(n));
+    TRY(Arg(n));
   }
-  if (!o_.labels.empty() && stage_.image) {
-    ContainerConfig next = stage_.config;
-    std::string text = "LABEL";
-    for (const auto& [k, v] : o_.labels) {
-      next.labels[k] = v;
-      text += " " + dockerfile::GoQuote(k) + "=" + dockerfile::GoQuote(v);
+  meta_phase_ = false;
+  for (size_t i = 0; i < plans_.size(); ++i) {
+    if (plans_[i].needed) TRY(BuildStage(i));
+  }
+  TRY(FinalLabels());
+  std::vector<std::string> unused;
+  for (const auto& [k, v] : given_args_) {
+    if (!used_args_.count(k) && !ProxyArg(k)) unused.push_back(k);
+  }
+  if (!unused.empty()) Print("[Warning] One or more build-args [" + Join(unused, " ") + "] were not consumed");
+  if (!stage_->image) return Fail("No image was generated. Is your Dockerfile empty?");
+  return BuildResult{*stage_->image};
+}
+
+static bool Known(const std::string& c) {
+  for (const char* k : {"add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck", "label",
+                        "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir"}) {
+    if (c == k) return true;
+  }
+  return false;
+}
+
+// Cuts the file into stages, finds the target and marks what it needs.
+// Unknown instructions fail here, before any step runs, as docker's parse.
+Status Builder::Plan() {
+  for (const Node& n : file_.nodes) {
+    if (!Known(n.command)) {
+      return Fail("dockerfile parse error line " + std::to_string(n.line) + ": unknown instruction: " +
+                  dockerfile::GoToUpper(n.command));
     }
-    ContainerConfig cc = NopConfig(next, text);
-    if (!TRY(FromCache(cc))) TRY(Commit("", cc, next, ""));
   }
-  if (!stage_.image) return Fail("No image was generated. Is your Dockerfile empty?");
-  return BuildResult{*stage_.image};
+  for (const Node& n : file_.nodes) {
+    if (n.command == "from") {
+      StagePlan p;
+      p.from = &n;
+      if (n.args.size() == 3) {
+        if (ToLower(n.args[1]) != "as") return Fail("FROM requires either one or three arguments");
+        p.name = ToLower(n.args[2]);
+        for (const StagePlan& q : plans_) {
+          if (q.name == p.name) return Fail("duplicate name " + n.args[2]);
+        }
+      } else if (n.args.size() != 1) {
+        return Fail("FROM requires either one or three arguments");
+      }
+      plans_.push_back(std::move(p));
+    } else if (!plans_.empty()) {
+      plans_.back().nodes.push_back(&n);
+    } else if (n.command != "arg") {
+      return Fail("Please provide a source image with `from` prior to commit");
+    }
+  }
+  if (plans_.empty()) return Fail("No image was generated. Is your Dockerfile empty?");
+  size_t target = plans_.size() - 1;
+  if (!o_.target.empty()) {
+    target = plans_.size();
+    for (size_t i = 0; i < plans_.size(); ++i) {
+      if (plans_[i].name == ToLower(o_.target)) target = i;
+    }
+    if (target == plans_.size()) return Fail("failed to reach build target " + o_.target + " in Dockerfile");
+  }
+  // A stage needs the earlier stages its FROM or a COPY --from names.
+  auto stage_named = [&](const std::string& ref, size_t before) -> std::optional<size_t> {
+    if (IsDigits(ref)) {
+      size_t i = std::stoul(ref);
+      if (i < before) return i;
+      return std::nullopt;
+    }
+    for (size_t i = 0; i < before; ++i) {
+      if (!plans_[i].name.empty() && plans_[i].name == ToLower(ref)) return i;
+    }
+    return std::nullopt;
+  };
+  plans_[target].needed = true;
+  for (size_t i = target + 1; i-- > 0;) {
+    if (!plans_[i].needed) continue;
+    if (auto s = stage_named(plans_[i].from->args[0], i); s && !IsDigits(plans_[i].from->args[0])) {
+      plans_[*s].needed = true;
+    }
+    for (const Node* n : plans_[i].nodes) {
+      std::string from = FromFlag(*n);
+      if (auto s = stage_named(from, i); !from.empty() && s) plans_[*s].needed = true;
+    }
+  }
+  for (const Node& n : file_.nodes) {
+    if (&n == plans_[0].from) break;
+    ++total_steps_;
+  }
+  for (const StagePlan& p : plans_) {
+    if (p.needed) total_steps_ += 1 + p.nodes.size();
+  }
+  plans_.resize(target + 1);
+  return Ok();
+}
+
+Status Builder::BuildStage(size_t index) {
+  current_ = index;
+  stage_ = &stages_[index];
+  const StagePlan& p = plans_[index];
+  Print("Step " + std::to_string(++step_) + "/" + std::to_string(total_steps_) + " : " +
+        std::string(Trim(p.from->original)));
+  TRY(From(*p.from, index));
+  for (const Node* n : p.nodes) {
+    Print("Step " + std::to_string(++step_) + "/" + std::to_string(total_steps_) + " : " +
+          std::string(Trim(n->original)));
+    TRY(Step(*n));
+  }
+  stage_->built = true;
+  return Ok();
 }
 
 Status Builder::Step(const Node& n) {
   const std::string& c = n.command;
-  if (c == "from") return From(n);
   if (c == "arg") return Arg(n);
-  if (!seen_from_) {
-    return Fail("Please provide a source image with `from` prior to commit");
-  }
   if (c == "run") return RunStep(n);
-  if (c == "copy") return Copy(n);
-  if (c == "cmd" || c == "entrypoint" || c == "env" || c == "label" || c == "expose" ||
-      c == "user" || c == "workdir" || c == "volume" || c == "healthcheck" || c == "onbuild" ||
-      c == "stopsignal" || c == "maintainer") {
+  if (c == "copy" || c == "add") return Copy(n);
+  if (c == "cmd" || c == "entrypoint" || c == "env" || c == "label" || c == "expose" || c == "user" ||
+      c == "workdir" || c == "volume" || c == "healthcheck" || c == "onbuild" || c == "stopsignal" ||
+      c == "maintainer" || c == "shell") {
     return Metadata(n);
   }
-  if (c == "add" || c == "shell") {
-    return MakeError(Code::kUnimplemented, "berth does not build " + dockerfile::GoToUpper(c) + " instructions yet");
-  }
+  if (c == "from") return Fail("FROM is not allowed here");  // only in ONBUILD triggers
   return Fail("dockerfile parse error line " + std::to_string(n.line) + ": unknown instruction: " +
               dockerfile::GoToUpper(c));
 }
 
-Status Builder::From(const Node& n) {
-  if (n.args.size() != 1 && n.args.size() != 3) return Fail("FROM requires either one or three arguments");
-  if (n.args.size() == 3) {
-    return MakeError(Code::kUnimplemented, "berth does not build multi-stage Dockerfiles (FROM ... AS) yet");
+// An image by name for FROM or COPY --from: in the store, else pulled (as
+// docker pulls a missing base; --pull pulls a FROM image every time).
+Result<Digest> Builder::ImageFor(const std::string& name) {
+  auto id = image::ResolveImage(store_, name);
+  bool pull = o_.always_pull || (!id.ok() && id.error().code == Code::kNotFound);
+  if (pull && o_.pull) {
+    auto ref = ParseNormalizedNamed(name);
+    if (!ref.ok()) return id.ok() ? Result<Digest>(*id) : ref.error();
+    if (int rc = o_.pull(WithDefaultTag(*ref)); rc != 0) {
+      *exit_status_ = rc;
+      return MakeError(Code::kCancelled, "");
+    }
+    id = image::ResolveImage(store_, name);
   }
-  if (seen_from_) {
-    return MakeError(Code::kUnimplemented, "berth does not build multi-stage Dockerfiles yet");
-  }
-  seen_from_ = true;
+  return id;
+}
+
+Status Builder::From(const Node& n, size_t index) {
   dockerfile::Env env;
   for (const auto& [k, v] : meta_args_) env.push_back(k + "=" + v);
+  TRY(dockerfile::ParseFlags(n.flags, {"platform"}));
+  for (const std::string& f : n.flags) {
+    std::string platform = TRY(dockerfile::ProcessWord(f.substr(f.find('=') + 1), env, {.escape = file_.escape}));
+    if (o_.check_platform) TRY(o_.check_platform(platform));
+  }
   std::string name = TRY(dockerfile::ProcessWord(n.args[0], env, {.escape = file_.escape}));
-  stage_ = Stage{};
-  if (name == "scratch") return MakeError(Code::kUnimplemented, "berth does not build FROM scratch yet");
-  auto id = image::ResolveImage(store_, name);
-  if (!id.ok() && id.error().code == Code::kNotFound && o_.pull) {
-    if (auto ref = ParseNormalizedNamed(name); ref.ok()) {
-      if (int rc = o_.pull(WithDefaultTag(*ref)); rc != 0) {
-        *exit_status_ = rc;
-        return MakeError(Code::kCancelled, "");
-      }
-      id = image::ResolveImage(store_, name);
+  *stage_ = Stage{};
+  for (size_t i = 0; i < index; ++i) {
+    if (!plans_[i].name.empty() && plans_[i].name == ToLower(name)) {
+      Stage& base = stages_[i];
+      stage_->image = base.image;
+      stage_->config = base.config;
+      if (base.image && base.config.on_build.empty()) Print(" ---> " + base.image->Short());
+      return RunTriggers(base.config.on_build);
     }
   }
-  if (!id.ok()) return id.error();
-  ImageConfig cfg = TRY(ImageConfig::Parse(TRY(store_.content().ReadSmall(*id))));
-  if (!cfg.config.on_build.empty()) {
-    return MakeError(Code::kUnimplemented, "berth does not run ONBUILD triggers yet");
+  if (name == "scratch") {
+    Print(" ---> ");  // docker prints the empty id
+    return Ok();
   }
-  stage_.image = *id;
-  stage_.config = cfg.config;
-  Print(" ---> " + id->Short());
+  Digest id = TRY(ImageFor(name));
+  ImageConfig cfg = TRY(ImageConfig::Parse(TRY(store_.content().ReadSmall(id))));
+  stage_->image = id;
+  stage_->config = cfg.config;
+  if (cfg.config.on_build.empty()) Print(" ---> " + id.Short());
+  return RunTriggers(cfg.config.on_build);
+}
+
+// docker's processOnBuild: the base's triggers run as steps of this stage
+// (without Step lines), and the stage's own config starts with none.
+Status Builder::RunTriggers(std::vector<std::string> triggers) {
+  stage_->config.on_build.clear();
+  if (triggers.empty()) return Ok();
+  Print("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() > 1 ? "s" : ""));
+  for (const std::string& t : triggers) {
+    auto parsed = dockerfile::Parse(t);
+    if (!parsed.ok()) return Fail("dockerfile parse error: " + parsed.error().message);
+    for (const Node& n : parsed->nodes) {
+      std::string upper = dockerfile::GoToUpper(n.command);
+      if (n.command == "onbuild") return Fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+      if (n.command == "maintainer" || n.command == "from") return Fail(upper + " isn't allowed as an ONBUILD trigger");
+      TRY(Step(n));
+    }
+  }
   return Ok();
 }
 
@@ -205,214 +281,41 @@ Status Builder::Arg(const Node& n) {
   auto kv = Cut(decl, '=');
   std::string name = kv ? kv->first : decl;
   std::optional<std::string> value;
-  if (kv) value = TRY(dockerfile::ProcessWord(kv->second, WordEnv(), {.escape = file_.escape}));
-  if (given_args_.count(name)) value = given_args_[name];
-  if (!seen_from_) {
+  if (kv) value = TRY(Word(kv->second));
+  if (given_args_.count(name)) {
+    value = given_args_[name];
+    used_args_.insert(name);
+  }
+  if (meta_phase_) {
     if (value) meta_args_[name] = *value;
     return Ok();
   }
   if (!value && meta_args_.count(name)) value = meta_args_[name];
-  if (value) stage_.args[name] = *value;
-  ContainerConfig cc = NopConfig(stage_.config, "ARG " + decl);
-  if (TRY(FromCache(cc))) return Ok();
-  return Commit("", cc, stage_.config, "");
+  if (value) stage_->args[name] = *value;
+  ContainerConfig cc = NopConfig(stage_->config, "ARG " + decl);
+  if (TRY(FromCache(cc, stage_->config))) return Ok();
+  return Commit("", cc, stage_->config, "");
 }
 
-Status Builder::Metadata(const Node& n) {
-  ContainerConfig next = stage_.config;
-  bool cmd_set = stage_.cmd_set;
-  std::string text;
-  if (n.command == "maintainer" || n.command == "stopsignal") {
-    if (n.args.size() != 1) return Fail(dockerfile::GoToUpper(n.command) + " requires exactly one argument");
-    std::string v = n.command == "stopsignal"
-                        ? TRY(dockerfile::ProcessWord(n.args[0], WordEnv(), {.escape = file_.escape}))
-                        : n.args[0];
-    if (n.command == "stopsignal") next.stop_signal = v;
-    text = dockerfile::GoToUpper(n.command) + " " + v;
-  } else {
-    dockerfile::Env args;
-    for (const auto& [k, v] : stage_.args) args.push_back(k + "=" + v);
-    TRY(image::ApplyInstruction(n, next, args, file_.escape, cmd_set));
-    const std::string& c = n.command;
-    if (c == "cmd") {
-      text = "CMD " + GoQuoteList(next.cmd.value_or(std::vector<std::string>{}));
-    } else if (c == "entrypoint") {
-      text = "ENTRYPOINT " + GoQuoteList(next.entrypoint.value_or(std::vector<std::string>{}));
-    } else if (c == "env" || c == "label") {
-      text = dockerfile::GoToUpper(c);
-      for (size_t i = 0; i + 1 < n.args.size(); i += 2) {
-        std::string k = TRY(dockerfile::ProcessWord(n.args[i], WordEnv(), {.escape = file_.escape}));
-        std::string v = TRY(dockerfile::ProcessWord(n.args[i + 1], WordEnv(), {.escape = file_.escape}));
-        text += " " + (c == "label" ? dockerfile::GoQuote(k) + "=" + dockerfile::GoQuote(v) : k + "=" + v);
-      }
-    } else if (c == "expose") {
-      text = "EXPOSE";
-      for (const std::string& p : next.exposed_ports) {
-        if (!stage_.config.exposed_ports.count(p)) text += " " + p;
-      }
-    } else if (c == "user") {
-      text = "USER " + next.user;
-    } else if (c == "workdir") {
-      text = "WORKDIR " + next.working_dir;
-    } else if (c == "volume") {
-      std::vector<std::string> v(next.volumes.begin(), next.volumes.end());
-      text = "VOLUME [" + Join(v, " ") + "]";
-    } else {
-      text = std::string(Trim(n.original));
-    }
+// --label: one more step on the target, as docker adds it.
+Status Builder::FinalLabels() {
+  if (o_.labels.empty() || !stage_->image) return Ok();
+  ContainerConfig next = stage_->config;
+  std::string text = "LABEL";
+  for (const auto& [k, v] : o_.labels) {
+    next.labels[k] = v;
+    text += " " + dockerfile::GoQuote(k) + "=" + dockerfile::GoQuote(v);
   }
   ContainerConfig cc = NopConfig(next, text);
-  stage_.cmd_set = cmd_set;
-  if (TRY(FromCache(cc))) {
-    stage_.config = next;
-    return Ok();
-  }
-  TRY(Commit("", cc, next, ""));
+  if (!TRY(FromCache(cc, next))) TRY(Commit("", cc, next, ""));
   return Ok();
 }
 
-Result<bool> Builder::FromCache(const ContainerConfig& cc) {
-  if (o_.no_cache || !stage_.image) return false;
-  for (const store::ImageRecord& img : TRY(store_.metadata().ListImages())) {
-    if (img.parent != stage_.image->str()) continue;
-    auto raw = store_.content().ReadSmall(img.id);
-    if (!raw.ok()) continue;
-    auto cfg = ImageConfig::Parse(*raw);
-    if (!cfg.ok() || !cfg->container_config || !SameStep(*cfg->container_config, cc)) continue;
-    Print(" ---> Using cache");
-    Print(" ---> " + img.id.Short());
-    stage_.image = img.id;
-    stage_.config = cfg->config;
-    return true;
-  }
-  return false;
-}
-
-Status Builder::Commit(const std::string& upper, const ContainerConfig& cc,
-                       const ContainerConfig& image_config, const std::string& container_id,
-                       const std::string& before_id) {
-  std::string dir = upper;
-  std::optional<store::IngestDir> empty;
-  if (dir.empty()) {
-    empty.emplace(TRY(store::IngestDir::Create(store_.content().ingest_dir())));
-    dir = empty->Join("empty");
-    TRY(MkdirAll(dir, 0755));
-  }
-  auto res = TRY(image::Commit(store_, {.parent_image = stage_.image,
-                                         .upper_dir = dir,
-                                         .container_config = cc,
-                                         .container_id = container_id,
-                                         .image_config = image_config,
-                                         .source_date_epoch = o_.source_date_epoch}));
-  stage_.image = res.id;
-  stage_.config = image_config;
-  if (!before_id.empty()) Print(before_id);
-  Print(" ---> " + res.id.Short());
-  return Ok();
-}
-
-Status Builder::RunStep(const Node& n) {
-  std::vector<std::string> line = dockerfile::CommandLine(n);
-  std::vector<std::string> cmd = line;
-  if (!n.json) {
-    cmd = stage_.config.shell.empty() ? std::vector<std::string>{"/bin/sh", "-c"} : stage_.config.shell;
-    cmd.insert(cmd.end(), line.begin(), line.end());
-  }
-  // The cache key carries the build args in use, as docker's "|N K=V" prefix.
-  ContainerConfig cc = stage_.config;
-  cc.entrypoint.reset();
-  cc.cmd = cmd;
-  if (!stage_.args.empty()) {
-    std::vector<std::string> keyed{"|" + std::to_string(stage_.args.size())};
-    for (const auto& [k, v] : stage_.args) keyed.push_back(k + "=" + v);
-    keyed.insert(keyed.end(), cmd.begin(), cmd.end());
-    cc.cmd = keyed;
-  }
-  if (TRY(FromCache(cc))) return Ok();
-  container::Container c;
-  c.image = stage_.image->str();
-  c.image_id = *stage_.image;
-  c.config = stage_.config;
-  c.config.cmd = cmd;
-  c.config.entrypoint.reset();
-  for (const auto& [k, v] : stage_.args) {
-    bool set = false;
-    for (const std::string& e : c.config.env) set = set || e.starts_with(k + "=");
-    if (!set) c.config.env.push_back(k + "=" + v);
-  }
-  c.host.network_mode = o_.network;
-  c = TRY(container::CreateContainer(store_, std::move(c)));
-  Print(" ---> Running in " + c.id.substr(0, 12));
-  int status = 125;
-  auto sock = container::StartContainer(store_, c, &status);
-  Result<int> code = sock.ok() ? container::Relay(sock->get(), {.sig_proxy = false, .discard_output = o_.quiet})
-                               : Result<int>(sock.error());
-  if (!code.ok() || *code != 0) {
-    if (o_.force_rm) (void)container::RemoveContainerNow(store_, c);
-    if (!code.ok()) return code.error();
-    *exit_status_ = *code;
-    return MakeError(Code::kInternal, "The command '" + Join(cmd, " ") + "' returned a non-zero code: " +
-                                          std::to_string(*code));
-  }
-  (void)container::WaitContainer(store_, c);  // the monitor lets go of the upper dir
-  container::ContainerDir d = container::ContainerDir::Of(store_.root(), c.id);
-  TRY(Commit(d.upper(), cc, stage_.config, c.id, "Removing intermediate container " + c.id.substr(0, 12)));
-  return container::RemoveContainerNow(store_, c);
-}
-
-Status Builder::Copy(const Node& n) {
-  if (!n.flags.empty()) return MakeError(Code::kUnimplemented, "berth does not build COPY flags (" + n.flags[0] + ") yet");
-  const std::vector<std::string>& words = n.args;
-  if (words.size() < 2) return Fail("COPY requires at least two arguments, but got " + std::to_string(words.size()));
-  std::vector<std::string> srcs;
-  for (size_t i = 0; i + 1 < words.size(); ++i) {
-    srcs.push_back(TRY(dockerfile::ProcessWord(words[i], WordEnv(), {.escape = file_.escape})));
-  }
-  std::string dest = TRY(dockerfile::ProcessWord(words.back(), WordEnv(), {.escape = file_.escape}));
-  std::vector<std::string> paths;
-  for (const std::string& s : srcs) {
-    for (std::string& p : TRY(context_->Sources(s))) paths.push_back(std::move(p));
-  }
-  bool dest_is_dir = dest.ends_with("/") || paths.size() > 1;
-  if (dest.empty() || dest[0] != '/') {
-    dest = (stage_.config.working_dir.empty() ? std::string("/") : stage_.config.working_dir + "/") + dest;
-  }
-  Digest hash = TRY(context_->Hash(paths));
-  bool one_dir = paths.size() == 1 && TRY(context_->IsDir(paths[0]));
-  std::string kind = paths.size() > 1 ? "multi" : one_dir ? "dir" : "file";
-  // docker's withCmdCommentString: one word, so history shows one space.
-  ContainerConfig cc = stage_.config;
-  cc.cmd = std::vector<std::string>{"/bin/sh", "-c", "#(nop) COPY " + kind + ":" + hash.hex() + " in " + dest + " "};
-  if (TRY(FromCache(cc))) return Ok();
-  // Stage the layer: dest's directories, then the sources.
-  store::IngestDir staging = TRY(store::IngestDir::Create(store_.content().ingest_dir()));
-  std::string layer = staging.Join("layer");
-  RootPath target = CleanRootPath(dest);
-  std::string target_name;
-  if (!dest_is_dir && !one_dir) {
-    target_name = target.back();
-    target.pop_back();
-  }
-  TRY(MkdirAll(layer, 0755));
-  RootFs root = TRY(RootFs::Open(layer));
-  UniqueFd into = TRY(root.OpenDir(target, /*create=*/true));
-  for (const std::string& p : paths) {
-    // A directory's contents go into the target; a file gets its own name
-    // there, or the target's name when COPY names a file.
-    std::string name = TRY(context_->IsDir(p)) ? "."
-                       : !target_name.empty() ? target_name
-                                              : CleanRootPath(p).back();
-    TRY(context_->CopyTo(p, into.get(), name));
-  }
-  TRY(Commit(layer, cc, stage_.config, ""));
-  return Ok();
-}
-
-}  // namespace
+}  // namespace internal
 
 Result<BuildResult> Build(store::Store& store, const BuildOptions& options, int* exit_status) {
   *exit_status = 1;
-  return Builder(store, options, exit_status).Run();
+  return internal::Builder(store, options, exit_status).Run();
 }
 
 }  // namespace berth::build

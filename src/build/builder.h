@@ -26,16 +26,22 @@ struct BuildOptions {
   bool no_cache = false;
   bool quiet = false;                        // -q: no step output, RUN output discarded
   std::string network = "none";              // RUN containers' network
+  bool remove = true;                        // --rm: remove a RUN's container after it succeeds
   bool force_rm = false;                     // remove a failed RUN's container too
   std::map<std::string, std::string> labels{};  // --label, on the final image
+  // Pulls a FROM image that is not in the store (the CLI's pull with its
+  // progress); returns 0 or an exit status.
+  std::function<int(const Reference&)> pull = nullptr;
+  bool always_pull = false;                  // --pull: pull every FROM image, even one in the store
+  std::string target{};                      // --target: the stage to build ("" the last)
+  std::vector<std::string> cache_from{};     // --cache-from: images whose history may serve as cache
+  // Checks a FROM --platform value (the CLI's --platform rule); unset: any.
+  std::function<Status(const std::string&)> check_platform = nullptr;
   // SOURCE_DATE_EPOCH (seconds): every step's image records it as its
   // creation time and its layer's mtimes are clamped to it
   // (image::CommitOptions::source_date_epoch), so the same Dockerfile and
   // context build the same image id.
   std::optional<int64_t> source_date_epoch{};
-  // Pulls a FROM image that is not in the store (the CLI's pull with its
-  // progress); returns 0 or an exit status.
-  std::function<int(const Reference&)> pull = nullptr;
   FILE* out = stdout;                        // the classic step lines
 };
 

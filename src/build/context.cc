@@ -67,8 +67,13 @@ Result<Context> Context::Open(const std::string& dir, const std::string& stat_ca
     while ((n = ::read(fd->get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   }
   IgnoreMatcher ignore = TRY(IgnoreMatcher::Parse(text));
-  return Context(dir, std::move(root), std::move(ignore),
+  return Context(dir, std::move(root), std::move(ignore), false,
                  stat_cache.empty() ? StatCache() : StatCache::Load(stat_cache));
+}
+
+Result<Context> Context::OpenRoot(const std::string& dir) {
+  RootFs root = TRY(RootFs::Open(dir));
+  return Context(dir, std::move(root), TRY(IgnoreMatcher::Parse("")), true, StatCache());
 }
 
 std::string StatCachePath(const std::string& store_root, const std::string& dir) {
@@ -114,6 +119,10 @@ Result<std::vector<std::string>> Context::Sources(const std::string& source) con
   return out;
 }
 
+Result<UniqueFd> Context::OpenFile(const std::string& path) const {
+  return root_.OpenAt(CleanRootPath(path), O_RDONLY);
+}
+
 Result<bool> Context::IsDir(const std::string& path) const {
   if (path.empty()) return true;
   return root_.OpenDir(CleanRootPath(path), false).ok();
@@ -139,7 +148,7 @@ Status Context::CopyTo(const std::string& path, int dst_dir, const std::string& 
         // exception brought something in (rmdir fails on a non-empty one).
         if (ignore_.Excluded(rel)) ::unlinkat(dst.get(), name.c_str(), AT_REMOVEDIR);
       } else if (!ignore_.Excluded(rel)) {
-        TRY(container::CopyTreeAt(src.get(), name, dst.get(), name, /*keep_owner=*/false));
+        TRY(container::CopyTreeAt(src.get(), name, dst.get(), name, keep_owner_));
       }
     }
     return Ok();
@@ -153,9 +162,9 @@ Status Context::CopyTo(const std::string& path, int dst_dir, const std::string& 
     std::string name = p.back();
     p.pop_back();
     UniqueFd parent = TRY(root_.OpenDir(p, false));
-    return container::CopyTreeAt(parent.get(), name, dst_dir, dst_name, /*keep_owner=*/false);
+    return container::CopyTreeAt(parent.get(), name, dst_dir, dst_name, keep_owner_);
   }
-  return container::CopyOpenFile(src.get(), dst_dir, dst_name, /*keep_owner=*/false);
+  return container::CopyOpenFile(src.get(), dst_dir, dst_name, keep_owner_);
 }
 
 // One Hash pass: entries go into the digest as "name\0mode\0what\0",
@@ -189,6 +198,8 @@ class Context::Hasher {
     h_.Update(std::string_view("\0", 1));
     h_.Update(std::to_string(st.st_mode));
     h_.Update(std::string_view("\0", 1));
+    // From an image root (COPY --from) the owners are copied too.
+    if (c_.keep_owner_) h_.Update(std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) + "\n");
     h_.Update(what);
     h_.Update(std::string_view("\0", 1));
     return Ok();

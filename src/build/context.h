@@ -22,18 +22,25 @@ class Context {
   // builds (StatCachePath); empty: none, every Hash reads every file.
   static Result<Context> Open(const std::string& dir, const std::string& stat_cache = "");
 
+  // An image's root for COPY --from: nothing is excluded, and copies keep
+  // the owners they have there (docker's preserveOwnership).
+  static Result<Context> OpenRoot(const std::string& dir);
+
   // The context paths a COPY source names: the cleaned path itself, or for
   // a pattern with * ? [ every path whose elements match (Go's
   // filepath.Match per element), in byte order. NotFound with docker's
   // message when nothing (not excluded) matches.
   Result<std::vector<std::string>> Sources(const std::string& source) const;
 
+  // Opens path (from Sources) for reading, links followed inside the root.
+  Result<UniqueFd> OpenFile(const std::string& path) const;
+
   // Whether path (from Sources) is a directory (links followed in the root).
   Result<bool> IsDir(const std::string& path) const;
 
   // Copies path (a file, or a directory's contents when it is one) to
-  // dst_dir/dst_name, owned by root, modes and times kept; excluded files
-  // inside a directory are left out.
+  // dst_dir/dst_name, owned by root (kept from an OpenRoot), modes and times
+  // kept; excluded files inside a directory are left out.
   Status CopyTo(const std::string& path, int dst_dir, const std::string& dst_name) const;
 
   // A digest of what CopyTo copies for paths: each entry's name and mode,
@@ -51,8 +58,9 @@ class Context {
   const std::string& dir() const { return dir_; }
 
  private:
-  Context(std::string dir, RootFs root, IgnoreMatcher ignore, StatCache cache)
-      : dir_(std::move(dir)), root_(std::move(root)), ignore_(std::move(ignore)), cache_(std::move(cache)) {}
+  Context(std::string dir, RootFs root, IgnoreMatcher ignore, bool keep_owner, StatCache cache)
+      : dir_(std::move(dir)), root_(std::move(root)), ignore_(std::move(ignore)), keep_owner_(keep_owner),
+        cache_(std::move(cache)) {}
 
   class Hasher;
   Result<Digest> FileDigest(int fd, const std::string& rel, const struct stat& st) const;
@@ -60,6 +68,7 @@ class Context {
   std::string dir_;
   RootFs root_;
   IgnoreMatcher ignore_;
+  bool keep_owner_ = false;
   mutable StatCache cache_;
   mutable int64_t files_read_ = 0;
   mutable std::unique_ptr<char[]> buf_;  // FileDigest's read buffer

@@ -63,18 +63,15 @@ int CmdBuild(Context& ctx, const std::vector<std::string>& args) {
   std::string* iidfile = fs.String("iidfile", 0, "", "Write the image ID to the file");
   auto* labels = fs.StringArray("label", 0, "Set metadata for an image");
   std::string* network = fs.String("network", 0, "none", "Networking mode for the RUN instructions (none, host or bridge)");
-  fs.Bool("rm", 0, true, "Remove intermediate containers after a successful build");
+  bool* rm = fs.Bool("rm", 0, true, "Remove intermediate containers after a successful build");
   bool* force_rm = fs.Bool("force-rm", 0, false, "Always remove intermediate containers");
-  bool* pull = fs.Bool("pull", 0, false, "Always attempt to pull a newer version of the image (not supported yet)");
-  std::string* target = fs.String("target", 0, "", "Set the target build stage to build (not supported yet)");
-  auto* cache_from = fs.StringArray("cache-from", 0, "Images to consider as cache sources (not supported yet)");
+  bool* pull = fs.Bool("pull", 0, false, "Always attempt to pull a newer version of the image");
+  std::string* target = fs.String("target", 0, "", "Set the target build stage to build.");
+  auto* cache_from = fs.StringArray("cache-from", 0, "Images to consider as cache sources");
   std::string* platform = fs.String("platform", 0, "", "Set platform if server is multi-platform capable (this machine's only)");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (fs.args().size() != 1) return ArgCountError(fs, "requires exactly 1 argument");
-  if (*pull || !target->empty() || !cache_from->empty()) {
-    return Fail("Error: berth does not support build --pull, --target or --cache-from yet");
-  }
   if (Status st = CheckPlatform(*platform); !st.ok()) return Fail(st.error());
   auto epoch = SourceDateEpoch(*build_args);
   if (!epoch.ok()) return Fail(epoch.error());
@@ -102,7 +99,9 @@ int CmdBuild(Context& ctx, const std::vector<std::string>& args) {
   }
   build::BuildOptions o{.context_dir = dir, .dockerfile = input->dockerfile, .build_args = *build_args,
                         .no_cache = *no_cache, .quiet = *quiet, .network = *network,
-                        .force_rm = *force_rm, .source_date_epoch = *epoch};
+                        .remove = *rm, .force_rm = *force_rm, .always_pull = *pull, .target = *target,
+                        .cache_from = *cache_from, .check_platform = CheckPlatform,
+                        .source_date_epoch = *epoch};
   for (const std::string& l : *labels) {
     auto kv = Cut(l, '=');
     o.labels[kv ? kv->first : l] = kv ? kv->second : "";

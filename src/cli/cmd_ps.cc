@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/ps_status.h"
 #include "cli/output.h"
 #include "container/lifecycle.h"
 #include "container/network.h"
@@ -40,8 +41,6 @@ Json Headers() {
 
 }  // namespace
 
-// Docker's State.String(): "Up 4 seconds", "Up 2 minutes (Paused)",
-// "Exited (0) 1 second ago", "Created".
 std::string ContainerStatus(const State& s, int64_t now) {
   if (s.status == "running") return "Up " + HumanDuration(now - s.started_at);
   if (s.status == "paused") return "Up " + HumanDuration(now - s.started_at) + " (Paused)";

@@ -25,6 +25,8 @@ int CmdPrune(Context& ctx, const std::vector<std::string>& args);
 int CmdSearch(Context& ctx, const std::vector<std::string>& args);
 int CmdSave(Context& ctx, const std::vector<std::string>& args);
 int CmdSystem(Context& ctx, const std::vector<std::string>& args);
+int CmdSystemDf(Context& ctx, const std::vector<std::string>& args);
+int CmdSystemPrune(Context& ctx, const std::vector<std::string>& args);
 int CmdTag(Context& ctx, const std::vector<std::string>& args);
 int CmdVersion(Context& ctx, const std::vector<std::string>& args);
 

@@ -96,13 +96,13 @@ std::string Ellipsis(const std::string& s, size_t max) {
   return s.substr(0, starts[max - 1]) + "…";
 }
 
-bool ConfirmPrune(const std::string& warning) {
+bool ConfirmPrune(const std::string& warning, bool zero_summary) {
   Print(warning + "Are you sure you want to continue? [y/N] ");
   std::fflush(stdout);
   std::string answer;
   std::getline(std::cin, answer);
   if (answer == "y" || answer == "Y") return true;
-  Print("Total reclaimed space: 0B\n");
+  if (zero_summary) Print("Total reclaimed space: 0B\n");
   return false;
 }
 

@@ -56,6 +56,8 @@ void Print(const std::string& s);
 // docker's prune prompt: the warning, "Are you sure you want to continue?
 // [y/N] ", a line read from stdin; anything but y/Y prints "Total reclaimed
 // space: 0B" and returns false.
-bool ConfirmPrune(const std::string& warning);
+// zero_summary: on a no, print "Total reclaimed space: 0B" as docker's image
+// and container prune do (its system prune prints nothing).
+bool ConfirmPrune(const std::string& warning, bool zero_summary = true);
 
 }  // namespace berth::cli

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "base/strings.h"
@@ -353,7 +354,9 @@ bool IsComment(std::string_view line) {
   return !line.empty() && line[0] == '#';
 }
 
-// Parser directives: only `# escape=` matters; any other line ends them.
+// Parser directives (BuildKit's, as docker 20.10's parser reads them):
+// `# escape=` matters, `# syntax=` is accepted and ignored (berth has one
+// frontend); any other line ends them.
 class Directives {
  public:
   Status See(std::string_view line) {
@@ -361,26 +364,28 @@ class Directives {
     std::string lower = ToLower(line);
     std::string_view s = lower;
     auto skip = [&s] { while (!s.empty() && (s[0] == ' ' || s[0] == '\t')) s.remove_prefix(1); };
-    bool match = false;
+    std::string name;
     if (!s.empty() && s[0] == '#') {
       s.remove_prefix(1);
       skip();
-      if (s.starts_with("escape")) {
-        s.remove_prefix(6);
-        skip();
-        if (!s.empty() && s[0] == '=') {
-          s.remove_prefix(1);
-          skip();
-          match = !s.empty();
-        }
+      for (const char* d : {"escape", "syntax"}) {
+        if (!s.starts_with(d)) continue;
+        std::string_view rest = s.substr(std::string_view(d).size());
+        while (!rest.empty() && (rest[0] == ' ' || rest[0] == '\t')) rest.remove_prefix(1);
+        if (rest.empty() || rest[0] != '=') continue;
+        rest.remove_prefix(1);
+        while (!rest.empty() && (rest[0] == ' ' || rest[0] == '\t')) rest.remove_prefix(1);
+        if (rest.empty()) continue;
+        name = d;
+        s = rest;
       }
     }
-    if (!match) {
+    if (name.empty()) {
       done_ = true;
       return Ok();
     }
-    if (seen_) return Fail("only one escape parser directive can be used");
-    seen_ = true;
+    if (!seen_.insert(name).second) return Fail("only one " + name + " parser directive can be used");
+    if (name == "syntax") return Ok();
     if (s[0] != '`' && s[0] != '\\') {
       return Fail("invalid escape token '" + std::string(1, s[0]) + "' does not match ` or \\");
     }
@@ -391,7 +396,7 @@ class Directives {
 
  private:
   bool done_ = false;
-  bool seen_ = false;
+  std::set<std::string> seen_;
   char escape_ = '\\';
 };
 

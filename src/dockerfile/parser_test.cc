@@ -71,6 +71,11 @@ TEST(Parse, EscapeDirective) {
   EXPECT_EQ(Parse("ENV A=1\n# escape=`\nENV B=2\\\nC=3")->nodes.size(), 2u);
   EXPECT_EQ(ParseError("# escape=`\n# escape=\\\nENV A=1"), "only one escape parser directive can be used");
   EXPECT_EQ(ParseError("# escape=x\nENV A=1"), "invalid escape token 'x' does not match ` or \\");
+  // `# syntax=` is a directive too (accepted, ignored): an escape after it
+  // still counts, as in docker 20.10's parser; a comment ends them.
+  EXPECT_EQ(Parse("# syntax=docker/dockerfile:1\n# escape=`\nENV A=1")->escape, '`');
+  EXPECT_EQ(Parse("# a comment\n# escape=`\nENV A=1")->escape, '\\');
+  EXPECT_EQ(ParseError("# syntax=a\n#syntax=b\nENV A=1"), "only one syntax parser directive can be used");
 }
 
 TEST(Parse, DockerErrors) {

@@ -11,6 +11,8 @@
 // durable commit waits for the disk anyway.
 #include "image/commit.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
@@ -31,6 +33,7 @@
 #include "oci/media_types.h"
 #include "oci/platform.h"
 #include "tar/apply.h"
+#include "tar/layer_size.h"
 #include "tar/write_layer.h"
 
 namespace berth::image {
@@ -252,9 +255,18 @@ struct Layer {
 // written to the blob (which hashes it); then unpacked into the staging dir.
 // Returns both uncommitted. The first failure is reported: a stage that
 // failed only because a later one gave up is not the cause.
+// For an adopted upper dir: the tar only goes to the blob; the dir itself
+// becomes the snapshot.
+Result<ApplyStats> Drain(Reader& tar, const std::string& upper) {
+  std::vector<std::byte> buf(kChunk);
+  while (TRY(tar.Read(buf)) > 0) {
+  }
+  return ApplyStats{.size = TRY(LayerSize(upper))};
+}
+
 Result<ApplyStats> Stream(const std::string& upper, std::optional<int64_t> max_mtime,
                           store::BlobWriter& blob, const std::string& staging,
-                          const ApplyOptions& apply) {
+                          const ApplyOptions& apply, bool adopt) {
   ChunkPool pool;
   ChunkQueue tar_q, blob_q;
   Status tar_st = Ok(), blob_st = Ok();
@@ -280,7 +292,7 @@ Result<ApplyStats> Stream(const std::string& upper, std::optional<int64_t> max_m
     blob_q.Close(std::move(end));
   });
   QueueReader reader(blob_q, pool);
-  Result<ApplyStats> stats = ApplyLayer(staging, reader, apply);
+  Result<ApplyStats> stats = adopt ? Drain(reader, upper) : ApplyLayer(staging, reader, apply);
   blob_q.Abandon();
   blobs.join();
   tar.join();
@@ -298,8 +310,16 @@ Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, const CommitO
   }
   auto blob = TRY(store.content().NewWriter({.lease = &lease, .direct = true}));
   auto staging = TRY(store.snapshots().Prepare());
-  ApplyStats stats = TRY(Stream(options.upper_dir, options.source_date_epoch, *blob, staging.dir(), apply));
+  // A SOURCE_DATE_EPOCH layer is unpacked from its (clamped) tar, so the
+  // snapshot holds the times the layer says.
+  bool adopt = options.adopt_upper && !options.source_date_epoch;
+  ApplyStats stats = TRY(Stream(options.upper_dir, options.source_date_epoch, *blob, staging.dir(), apply, adopt));
   TRY(CheckInterrupted());
+  if (adopt && blob->size() != kEmptyTarSize) {
+    if (::rmdir(staging.dir().c_str()) != 0 || ::rename(options.upper_dir.c_str(), staging.dir().c_str()) != 0) {
+      return ErrnoError("move " + options.upper_dir + " into the snapshot");
+    }
+  }
 
   if (blob->size() == kEmptyTarSize) {  // no entries: Docker adds no layer
     blob->Discard();

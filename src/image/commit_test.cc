@@ -250,6 +250,32 @@ TEST_F(CommitTest, ScratchParentStartsTheChain) {
   EXPECT_EQ(Read(Lowers(rec.layers[0].chain_id)[0] + "/hello"), "hi");
 }
 
+// The builder's staging dirs become the snapshot itself: the same layer as a
+// copied commit, one write of the data fewer.
+TEST_F(CommitTest, AdoptedUpperDirBecomesTheSnapshot) {
+  std::string staged = dir_ + "/staged";
+  for (const std::string& d : {dir_ + "/upper", staged}) {
+    Write(d + "/app/one", "1");
+    Write(d + "/app/two", "22");
+  }
+  CommitOptions adopted = Options();  // first, so the snapshot is the adopted dir
+  adopted.upper_dir = staged;
+  adopted.adopt_upper = true;
+  adopted.container_id = "";
+  auto b = Commit(*store_, adopted);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  CommitOptions copied = Options();
+  auto a = Commit(*store_, copied);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  auto ra = **store_->metadata().GetImage(a->id);
+  auto rb = **store_->metadata().GetImage(b->id);
+  EXPECT_EQ(ra.layers.back().diff_id, rb.layers.back().diff_id);
+  EXPECT_EQ(b->layer_size, 3);
+  EXPECT_FALSE(fs::exists(staged));  // moved, not copied
+  EXPECT_EQ(Read(Lowers(rb.layers.back().chain_id)[0] + "/app/two"), "22");
+  EXPECT_TRUE(store_->Check()->problems.empty());
+}
+
 // dockerd merges the changed config with the container's: values emptied by
 // a change come back (recorded: -c 'ENTRYPOINT []' keeps Entrypoint null and
 // the Cmd; -c 'CMD []' keeps the Cmd; -c 'ENTRYPOINT ["/bin/sh"]' drops it).

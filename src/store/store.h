@@ -33,9 +33,24 @@ struct StoreOptions {
   bool read_only = false;
 };
 
+struct CheckOptions {
+  // Sizes only: blobs are not re-hashed.
+  bool quick = false;
+};
+
+// Something damaged or incomplete (check.cc), for --repair.
+struct Damage {
+  enum class Kind { kBlob, kSnapshot, kImage, kContainer };
+  Kind kind;
+  std::string key;  // blob digest, snapshot chain id, image id, container id
+};
+
 struct CheckReport {
   // One line per problem; empty = consistent.
   std::vector<std::string> problems;
+  // What the problems make unusable (the database's own problems aside).
+  std::vector<Damage> damage;
+  bool database_damaged = false;
   // What the next garbage collection would free (a dry run), trash included.
   GcStats garbage;
   int64_t reclaimable_bytes = 0;
@@ -77,12 +92,20 @@ class Store {
   // Cheap check whether a collection could find anything (see gc.h).
   Result<bool> MayHaveGarbage();
 
-  // Consistency check (for `berth system check`): the database is sound;
-  // every blob row has its file with the recorded size; every image's
-  // config, manifest and layer blobs and every layer's snapshot exist; every
-  // snapshot's directory and parent exist; every container's snapshot
-  // exists. Also measures what GC would reclaim.
-  Result<CheckReport> Check();
+  // Consistency check (for `berth system check`, in check.cc): the database
+  // is sound; every blob row has its file with the recorded size and (unless
+  // quick) content that hashes to its digest; every image's config,
+  // manifest and layer blobs and every layer's snapshot exist and are sound,
+  // each snapshot recording the layer's diff id; every snapshot's directory
+  // and parent exist; every container's dir, image and snapshot exist. Also
+  // measures what GC would reclaim.
+  Result<CheckReport> Check(const CheckOptions& options = {});
+
+  // Removes what report.damage names and what depends on it: images using a
+  // damaged blob or snapshot (their tags with them), containers of a removed
+  // image or with a missing dir, the damaged blob and snapshot rows (their
+  // files go to the trash). Returns one line naming each removal.
+  Result<std::vector<std::string>> Repair(const CheckReport& report);
 
  private:
   Store(std::string root, Options options, std::unique_ptr<Metadata> metadata);

@@ -459,10 +459,19 @@ TEST_F(StoreTest, CheckReportsMissingContent) {
   auto report = store_->Check();
   ASSERT_OK(report);
   const auto& problems = report->problems;
-  ASSERT_EQ(problems.size(), 2u);
+  ASSERT_EQ(problems.size(), 3u);
   EXPECT_EQ(problems[0], "blob " + img->layers[0].blob.str() + ": file " + blob + " is missing");
   EXPECT_EQ(problems[1], "snapshot " + snap->chain_id.str() + ": directory " + snap->dir +
                              " is missing");
+  // One line for the image, naming the first thing it lacks.
+  EXPECT_EQ(problems[2], "image " + img->id.Short() + ": layer 1 blob " + img->layers[0].blob.Short() +
+                             " is damaged");
+  ASSERT_EQ(report->damage.size(), 3u);
+  auto done = store_->Repair(*report);
+  ASSERT_OK(done);
+  EXPECT_EQ(done->size(), 3u);
+  EXPECT_TRUE(store_->Check()->problems.empty());
+  EXPECT_TRUE(store_->metadata().ListImages()->empty());
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ class SanitizerReport(AssertionError):
 class Result:
     def __init__(self, proc):
         self.code = proc.returncode
+        self.raw_out = proc.stdout
         self.out = proc.stdout.decode("utf-8", "replace")
         self.err = proc.stderr.decode("utf-8", "replace")
         check_sanitizer_report(self.err)
