@@ -65,7 +65,7 @@ Result<BuildResult> Builder::Run() {
       given_args_[a] = v;
     }
   }
-  context_ = std::make_unique<Context>(TRY(Context::Open(o_.context_dir)));
+  context_ = std::make_unique<Context>(TRY(Context::Open(o_.context_dir, StatCachePath(store_.root(), o_.context_dir))));
   std::vector<Digest> sources;
   for (const std::string& name : o_.cache_from) {
     auto id = image::ResolveImage(store_, name);  // docker skips a missing one

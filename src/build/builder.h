@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,11 @@ struct BuildOptions {
   std::vector<std::string> cache_from{};     // --cache-from: images whose history may serve as cache
   // Checks a FROM --platform value (the CLI's --platform rule); unset: any.
   std::function<Status(const std::string&)> check_platform = nullptr;
+  // SOURCE_DATE_EPOCH (seconds): every step's image records it as its
+  // creation time and its layer's mtimes are clamped to it
+  // (image::CommitOptions::source_date_epoch), so the same Dockerfile and
+  // context build the same image id.
+  std::optional<int64_t> source_date_epoch{};
   FILE* out = stdout;                        // the classic step lines
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <functional>
 
 #include "base/fd.h"
@@ -43,13 +44,20 @@ std::vector<std::string> Names(int fd) {
   return out;
 }
 
+// Better than docker's one message for both cases: the path is there, a
+// pattern keeps it out.
+Error Excluded(const std::string& source, const std::string& pattern) {
+  return MakeError(Code::kNotFound, "COPY failed: " + source + " is excluded by .dockerignore (pattern \"" +
+                                        pattern + "\")");
+}
+
 bool HasWildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
 std::string JoinRel(const std::string& a, const std::string& b) { return a.empty() ? b : a + "/" + b; }
 
 }  // namespace
 
-Result<Context> Context::Open(const std::string& dir) {
+Result<Context> Context::Open(const std::string& dir, const std::string& stat_cache) {
   RootFs root = TRY(RootFs::Open(dir));
   std::string text;
   auto fd = root.OpenAt(std::vector<std::string>{".dockerignore"}, O_RDONLY);
@@ -59,12 +67,22 @@ Result<Context> Context::Open(const std::string& dir) {
     while ((n = ::read(fd->get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   }
   IgnoreMatcher ignore = TRY(IgnoreMatcher::Parse(text));
-  return Context(dir, std::move(root), std::move(ignore), false);
+  return Context(dir, std::move(root), std::move(ignore), false,
+                 stat_cache.empty() ? StatCache() : StatCache::Load(stat_cache));
 }
 
 Result<Context> Context::OpenRoot(const std::string& dir) {
   RootFs root = TRY(RootFs::Open(dir));
-  return Context(dir, std::move(root), TRY(IgnoreMatcher::Parse("")), true);
+  return Context(dir, std::move(root), TRY(IgnoreMatcher::Parse("")), true, StatCache());
+}
+
+std::string StatCachePath(const std::string& store_root, const std::string& dir) {
+  // A context unpacked from stdin or a URL lives in the store's ingest area
+  // for one build: a cache of it would never be read.
+  if (dir.starts_with(store_root + "/")) return "";
+  std::string cache_dir = JoinPath(store_root, "build-cache");
+  if (::mkdir(cache_dir.c_str(), 0700) != 0 && errno != EEXIST) return "";
+  return JoinPath(cache_dir, Digest::Of(dir).hex());
 }
 
 Result<std::vector<std::string>> Context::Sources(const std::string& source) const {
@@ -74,16 +92,19 @@ Result<std::vector<std::string>> Context::Sources(const std::string& source) con
   if (clean == ".." || clean.empty()) clean = ".";
   std::vector<std::string> out;
   if (!HasWildcard(clean)) {
-    if (clean != "." && ignore_.Excluded(clean)) return NotInContext(source);
     auto fd = root_.OpenAt(CleanRootPath(clean), O_PATH);
     if (!fd.ok()) return NotInContext(source);
+    if (auto by = clean != "." ? ignore_.ExcludedBy(clean) : std::nullopt) return Excluded(source, *by);
     out.push_back(clean == "." ? "" : clean);
     return out;
   }
   std::vector<std::string> parts = Split(clean, '/');
+  std::optional<std::string> excluded_by;
   std::function<void(const std::string&, size_t)> walk = [&](const std::string& rel, size_t i) {
     if (i == parts.size()) {
-      if (!ignore_.Excluded(rel)) out.push_back(rel);
+      auto by = ignore_.ExcludedBy(rel);
+      if (!by) out.push_back(rel);
+      if (by && !excluded_by) excluded_by = by;
       return;
     }
     auto dir = root_.OpenDir(CleanRootPath(rel), false);
@@ -93,6 +114,7 @@ Result<std::vector<std::string>> Context::Sources(const std::string& source) con
     }
   };
   walk("", 0);
+  if (out.empty() && excluded_by) return Excluded(source, *excluded_by);
   if (out.empty()) return NotInContext(source);
   return out;
 }
@@ -145,31 +167,105 @@ Status Context::CopyTo(const std::string& path, int dst_dir, const std::string& 
   return container::CopyOpenFile(src.get(), dst_dir, dst_name, keep_owner_);
 }
 
-Result<Digest> Context::Hash(const std::vector<std::string>& paths) const {
-  Sha256 h;
-  std::function<Status(const std::string&)> add = [&](const std::string& rel) -> Status {
-    if (!rel.empty() && ignore_.Excluded(rel)) return Ok();
-    auto fd = root_.OpenAt(CleanRootPath(rel), O_RDONLY | O_NOFOLLOW);
+// One Hash pass: entries go into the digest as "name\0mode\0what\0",
+// what being a file's content digest or a symlink's target.
+class Context::Hasher {
+ public:
+  explicit Hasher(const Context& c) : c_(c) {}
+
+  // A source as CopyTo takes it: a directory's tree, else the file it
+  // names followed inside the root, else the entry itself.
+  Status Source(const std::string& rel) {
+    if (!rel.empty() && c_.ignore_.Excluded(rel)) return Ok();
+    RootPath p = CleanRootPath(rel);
+    if (auto dir = c_.root_.OpenDir(p, false); dir.ok()) return Dir(dir->get(), rel, true);
+    auto fd = c_.root_.OpenAt(p, O_RDONLY | O_NONBLOCK);  // a fifo must not block
     struct stat st;
-    if (!fd.ok()) {
-      auto link = TRY(root_.OpenAt(CleanRootPath(rel), O_PATH | O_NOFOLLOW));
-      if (::fstat(link.get(), &st) != 0) return ErrnoError("stat " + rel);
-      h.Update(rel + "\n" + std::to_string(st.st_mode) + "\n");
-      return Ok();
+    if (fd.ok() && ::fstat(fd->get(), &st) == 0 && S_ISREG(st.st_mode)) {
+      return Add(rel, st, TRY(c_.FileDigest(fd->get(), rel, st)).hex());
     }
-    if (::fstat(fd->get(), &st) != 0) return ErrnoError("stat " + rel);
-    h.Update(rel + "\n" + std::to_string(st.st_mode) + "\n");
-    if (keep_owner_) h.Update(std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) + "\n");
-    if (S_ISDIR(st.st_mode)) {
-      for (const std::string& name : Names(fd->get())) TRY(add(JoinRel(rel, name)));
-    } else if (S_ISREG(st.st_mode)) {
-      char buf[65536];
-      ssize_t n;
-      while ((n = ::read(fd->get(), buf, sizeof buf)) > 0) h.Update(std::string_view(buf, static_cast<size_t>(n)));
+    std::string name = p.back();
+    p.pop_back();
+    UniqueFd parent = TRY(c_.root_.OpenDir(p, false));
+    return Entry(parent.get(), name, rel);
+  }
+
+  Digest Finish() { return h_.Finish(); }
+
+ private:
+  Status Add(const std::string& rel, const struct stat& st, const std::string& what) {
+    h_.Update(rel);
+    h_.Update(std::string_view("\0", 1));
+    h_.Update(std::to_string(st.st_mode));
+    h_.Update(std::string_view("\0", 1));
+    // From an image root (COPY --from) the owners are copied too.
+    if (c_.keep_owner_) h_.Update(std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) + "\n");
+    h_.Update(what);
+    h_.Update(std::string_view("\0", 1));
+    return Ok();
+  }
+
+  // Directory fd's tree (the directory itself counts unless excluded).
+  Status Dir(int fd, const std::string& rel, bool top) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return ErrnoError("stat " + rel);
+    if (top || !c_.ignore_.Excluded(rel)) TRY(Add(rel, st, ""));
+    for (const std::string& name : Names(fd)) {
+      std::string r = JoinRel(rel, name);
+      if (c_.ignore_.Excluded(r) && !c_.ignore_.HasExceptions()) continue;
+      TRY(Entry(fd, name, r));
     }
     return Ok();
-  };
-  for (const std::string& p : paths) TRY(add(p));
+  }
+
+  // The entry name in directory dir, not followed.
+  Status Entry(int dir, const std::string& name, const std::string& rel) {
+    struct stat st;
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Ok();  // gone meanwhile
+    if (S_ISDIR(st.st_mode)) {
+      UniqueFd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!sub.valid()) return ErrnoError("open " + rel);
+      return Dir(sub.get(), rel, false);
+    }
+    if (c_.ignore_.Excluded(rel)) return Ok();
+    if (S_ISLNK(st.st_mode)) {
+      char target[PATH_MAX + 1];
+      ssize_t n = ::readlinkat(dir, name.c_str(), target, PATH_MAX);
+      if (n < 0) return ErrnoError("readlink " + rel);
+      return Add(rel, st, std::string(target, static_cast<size_t>(n)));
+    }
+    if (!S_ISREG(st.st_mode)) return Add(rel, st, "");
+    if (auto d = c_.cache_.Lookup(rel, st)) return Add(rel, st, d->hex());
+    UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0) return ErrnoError("open " + rel);
+    return Add(rel, st, TRY(c_.FileDigest(fd.get(), rel, st)).hex());
+  }
+
+  const Context& c_;
+  Sha256 h_;
+};
+
+Result<Digest> Context::FileDigest(int fd, const std::string& rel, const struct stat& st) const {
+  if (auto d = cache_.Lookup(rel, st)) return *d;
+  constexpr size_t kBuf = 1 << 18;
+  if (!buf_) buf_ = std::make_unique_for_overwrite<char[]>(kBuf);  // once: not zeroed per file
+  Sha256 h;
+  ssize_t n;
+  while ((n = ::read(fd, buf_.get(), kBuf)) > 0) h.Update(std::string_view(buf_.get(), static_cast<size_t>(n)));
+  if (n < 0) return ErrnoError("read " + rel);
+  ++files_read_;
+  Digest d = h.Finish();
+  cache_.Put(rel, st, d);
+  return d;
+}
+
+Result<Digest> Context::Hash(const std::vector<std::string>& paths) const {
+  Hasher h(*this);
+  for (const std::string& p : paths) {
+    TRY(h.Source(p));
+    cache_.ForgetUnseen(p);
+  }
+  (void)cache_.Save();  // a cache: failing to keep it costs a re-hash next time
   return h.Finish();
 }
 

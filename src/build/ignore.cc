@@ -112,12 +112,15 @@ bool IgnoreMatcher::Match(const Pattern& p, std::string_view path) const {
   return std::regex_match(path.begin(), path.end(), p.regex);
 }
 
-bool IgnoreMatcher::Excluded(std::string_view path) const {
+bool IgnoreMatcher::Excluded(std::string_view path) const { return ExcludedBy(path).has_value(); }
+
+std::optional<std::string> IgnoreMatcher::ExcludedBy(std::string_view path) const {
   std::string file = CleanSlashPath(path);
   size_t slash = file.rfind('/');
   std::string parent = slash == std::string::npos ? "." : file.substr(0, slash);
   std::vector<std::string> dirs = Split(parent, '/');
   bool matched = false;
+  const Pattern* by = nullptr;
   for (const Pattern& p : patterns_) {
     if (p.exception != matched) continue;  // only an exception can undo, only a pattern can make
     bool match = Match(p, file);
@@ -131,9 +134,13 @@ bool IgnoreMatcher::Excluded(std::string_view path) const {
         }
       }
     }
-    if (match) matched = !p.exception;
+    if (match) {
+      matched = !p.exception;
+      by = &p;
+    }
   }
-  return matched;
+  if (!matched) return std::nullopt;
+  return by->text;
 }
 
 }  // namespace berth::build

@@ -3,6 +3,7 @@
 // 20.10's classic builder and BuildKit alike).
 #pragma once
 
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@ class IgnoreMatcher {
   // excluded: the last pattern that matches it or one of its parent
   // directories decides, an exception re-including it.
   bool Excluded(std::string_view path) const;
+
+  // The pattern (as cleaned) that excludes path, nullopt when it is not
+  // excluded.
+  std::optional<std::string> ExcludedBy(std::string_view path) const;
 
   // Whether an exception could re-include something below dir, so that a
   // walk must enter an excluded directory (docker's same check).

@@ -69,5 +69,13 @@ TEST(IgnoreTest, BadPatternsAndCleaning) {
   EXPECT_TRUE(M("").empty());
 }
 
+TEST(IgnoreTest, ExcludedByNamesTheDecidingPattern) {
+  IgnoreMatcher m = M("*.log\nbuild\n!build/keep\n");
+  EXPECT_EQ(m.ExcludedBy("a.log"), "*.log");
+  EXPECT_EQ(m.ExcludedBy("build/x"), "build");
+  EXPECT_EQ(m.ExcludedBy("build/keep"), std::nullopt);
+  EXPECT_EQ(m.ExcludedBy("src/a.c"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace berth::build

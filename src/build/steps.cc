@@ -181,7 +181,8 @@ Status Builder::Commit(const std::string& upper, const ContainerConfig& cc, cons
                                          .image_config = image_config,
                                          // COPY/ADD/WORKDIR layers are built in
                                          // staging dirs the snapshot can take over.
-                                         .adopt_upper = container_id.empty()}));
+                                         .adopt_upper = container_id.empty(),
+                                         .source_date_epoch = o_.source_date_epoch}));
   stage_->image = res.id;
   stage_->config = image_config;
   if (!before_id.empty()) Print(before_id);

@@ -4,27 +4,50 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <iterator>
+#include <cstdlib>
 
 #include "base/file.h"
 #include "base/strings.h"
 #include "build/builder.h"
 #include "build/context.h"
+#include "cli/build_context.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "format/units.h"
 #include "image/resolve.h"
+#include "oci/platform.h"
 
 namespace berth::cli {
 namespace {
 
-std::string ReadAll(FILE* f) {
-  std::string out;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  return out;
+// SOURCE_DATE_EPOCH: the last --build-arg naming it (a bare name takes the
+// environment's value), else the environment variable; seconds since 1970.
+Result<std::optional<int64_t>> SourceDateEpoch(const std::vector<std::string>& build_args) {
+  std::optional<std::string> text;
+  if (const char* env = std::getenv("SOURCE_DATE_EPOCH")) text = env;
+  for (const std::string& a : build_args) {
+    if (a.starts_with("SOURCE_DATE_EPOCH=")) text = a.substr(18);
+  }
+  if (!text || text->empty()) return std::optional<int64_t>();
+  auto n = ParseInt(*text);
+  if (!n || *n < 0) {
+    return MakeError(Code::kInvalidArgument, "invalid SOURCE_DATE_EPOCH \"" + *text + "\": not a number of seconds");
+  }
+  return std::optional<int64_t>(*n);
+}
+
+// --platform: this machine's only ("linux", "linux/amd64", "amd64",
+// "linux/amd64/v1" name it on x86-64), as berth runs no emulator.
+Status CheckPlatform(const std::string& flag) {
+  if (flag.empty()) return Ok();
+  Platform host = HostPlatform();
+  auto p = ParsePlatform(flag);
+  if (!p.ok()) return p.error();
+  bool baseline = p->variant.empty() || p->variant == host.variant ||
+                  (p->architecture == "amd64" && p->variant == "v1");
+  if (p->os == host.os && p->architecture == host.architecture && baseline) return Ok();
+  return MakeError(Code::kInvalidArgument, "berth builds for this machine's platform only (" + host.String() +
+                                               "), not " + p->String());
 }
 
 }  // namespace
@@ -45,47 +68,40 @@ int CmdBuild(Context& ctx, const std::vector<std::string>& args) {
   bool* pull = fs.Bool("pull", 0, false, "Always attempt to pull a newer version of the image");
   std::string* target = fs.String("target", 0, "", "Set the target build stage to build.");
   auto* cache_from = fs.StringArray("cache-from", 0, "Images to consider as cache sources");
+  std::string* platform = fs.String("platform", 0, "", "Set platform if server is multi-platform capable (this machine's only)");
   int exit = 0;
   if (!ParseFlags(fs, args, &exit)) return exit;
   if (fs.args().size() != 1) return ArgCountError(fs, "requires exactly 1 argument");
-  const std::string& path = fs.args()[0];
-  if (path == "-" || path.find("://") != std::string::npos || path.starts_with("git@")) {
-    return Fail("Error: berth builds from a context directory only (not from stdin or a URL) yet");
-  }
+  if (Status st = CheckPlatform(*platform); !st.ok()) return Fail(st.error());
+  auto epoch = SourceDateEpoch(*build_args);
+  if (!epoch.ok()) return Fail(epoch.error());
   std::vector<Reference> refs;
   for (const std::string& t : *tags) {
     auto r = image::ParseTagTarget(t);
     if (!r.ok()) return Fail("invalid argument \"" + t + "\" for \"-t, --tag\" flag: " + r.error().message + "\nSee 'berth build --help'.");
     refs.push_back(*r);
   }
-  char cwd[4096];
-  std::string dir = path.starts_with("/") ? path : std::string(::getcwd(cwd, sizeof cwd) ? cwd : ".") + "/" + path;
-  if (!PathExists(dir)) return Fail("unable to prepare context: path \"" + path + "\" not found");
-  std::string dockerfile;
-  if (*file == "-") {
-    dockerfile = ReadAll(stdin);
-  } else {
-    std::string f = file->empty() ? JoinPath(dir, "Dockerfile") : *file;
-    if (!file->empty() && !PathExists(f)) f = JoinPath(dir, *file);
-    auto text = ReadFile(f);
-    if (!text.ok()) {
-      return Fail("unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat " + f +
-                  ": no such file or directory");
-    }
-    dockerfile = *text;
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(store.error());
+  auto input = ReadBuildInput(**store, {.path = fs.args()[0], .file = *file});
+  if (!input.ok()) {
+    // docker's client-side wording has no "Error: " (berth's own messages do).
+    const std::string& m = input.error().message;
+    bool docker = m.starts_with("unable to ") || m.starts_with("invalid argument");
+    return docker ? Fail(m) : Fail(input.error());
   }
+  const std::string& dir = input->dir;
   auto context = build::Context::Open(dir);
   if (!context.ok()) return Fail(context.error());
   if (!*quiet) {
     std::printf("Reading build context  %s\n",
                 HumanSizeWithPrecision(static_cast<double>(context->Size().value_or(0)), 4).c_str());
   }
-  auto store = ctx.Store();
-  if (!store.ok()) return Fail(store.error());
-  build::BuildOptions o{.context_dir = dir, .dockerfile = dockerfile, .build_args = *build_args,
+  build::BuildOptions o{.context_dir = dir, .dockerfile = input->dockerfile, .build_args = *build_args,
                         .no_cache = *no_cache, .quiet = *quiet, .network = *network,
                         .remove = *rm, .force_rm = *force_rm, .always_pull = *pull, .target = *target,
-                        .cache_from = *cache_from};
+                        .cache_from = *cache_from, .check_platform = CheckPlatform,
+                        .source_date_epoch = *epoch};
   for (const std::string& l : *labels) {
     auto kv = Cut(l, '=');
     o.labels[kv ? kv->first : l] = kv ? kv->second : "";

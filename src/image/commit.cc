@@ -264,14 +264,15 @@ Result<ApplyStats> Drain(Reader& tar, const std::string& upper) {
   return ApplyStats{.size = TRY(LayerSize(upper))};
 }
 
-Result<ApplyStats> Stream(const std::string& upper, store::BlobWriter& blob,
-                          const std::string& staging, const ApplyOptions& apply, bool adopt) {
+Result<ApplyStats> Stream(const std::string& upper, std::optional<int64_t> max_mtime,
+                          store::BlobWriter& blob, const std::string& staging,
+                          const ApplyOptions& apply, bool adopt) {
   ChunkPool pool;
   ChunkQueue tar_q, blob_q;
   Status tar_st = Ok(), blob_st = Ok();
   std::thread tar([&] {
     ChunkSink sink(tar_q, pool);
-    Status st = WriteLayer(upper, sink);
+    Status st = WriteLayer(upper, sink, max_mtime);
     if (st.ok()) st = sink.Flush();
     tar_st = st;
     tar_q.Close(std::move(st));
@@ -309,9 +310,12 @@ Result<Layer> StoreLayer(store::Store& store, store::Lease& lease, const CommitO
   }
   auto blob = TRY(store.content().NewWriter({.lease = &lease, .direct = true}));
   auto staging = TRY(store.snapshots().Prepare());
-  ApplyStats stats = TRY(Stream(options.upper_dir, *blob, staging.dir(), apply, options.adopt_upper));
+  // A SOURCE_DATE_EPOCH layer is unpacked from its (clamped) tar, so the
+  // snapshot holds the times the layer says.
+  bool adopt = options.adopt_upper && !options.source_date_epoch;
+  ApplyStats stats = TRY(Stream(options.upper_dir, options.source_date_epoch, *blob, staging.dir(), apply, adopt));
   TRY(CheckInterrupted());
-  if (options.adopt_upper && blob->size() != kEmptyTarSize) {
+  if (adopt && blob->size() != kEmptyTarSize) {
     if (::rmdir(staging.dir().c_str()) != 0 || ::rename(options.upper_dir.c_str(), staging.dir().c_str()) != 0) {
       return ErrnoError("move " + options.upper_dir + " into the snapshot");
     }
@@ -358,21 +362,22 @@ Result<CommitResult> Commit(store::Store& store, const CommitOptions& options) {
 
   // The config: the parent's, as Docker's NewChildImage derives it.
   int64_t now = NowNanos();
+  int64_t created = options.source_date_epoch ? *options.source_date_epoch * 1'000'000'000 : now;
   ImageConfig c = std::move(parent.config);
   Platform host = HostPlatform();
   if (c.architecture.empty()) c.architecture = host.architecture;
   if (c.os.empty()) c.os = host.os;
   std::vector<std::string> cmd = options.container_config.cmd.value_or(std::vector<std::string>{});
-  c.created = now;
+  c.created = created;
   c.author = options.author;
   c.comment.clear();
   c.config = std::move(config);
   c.container_config = options.container_config;
-  c.container = options.container_id;
+  c.container = options.source_date_epoch ? "" : options.container_id;
   c.docker_version.clear();
   c.parent.clear();
   if (layer.record) c.diff_ids.push_back(layer.record->diff_id);
-  c.history.push_back(HistoryEntry{.created = now,
+  c.history.push_back(HistoryEntry{.created = created,
                                    .created_by = Join(cmd, " "),
                                    .author = options.author,
                                    .comment = options.message,

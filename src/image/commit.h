@@ -32,6 +32,13 @@ struct CommitOptions {
   // system) instead of a second copy unpacked from the tar. The builder's
   // COPY/ADD staging dirs.
   bool adopt_upper = false;
+  // SOURCE_DATE_EPOCH (seconds): the config's and the new history entry's
+  // `created` are set to it, every layer entry's mtime is clamped to it
+  // (min(mtime, epoch), BuildKit's rewrite-timestamp) and the config names
+  // no `container` (a random id), so that the same input commits to the
+  // same image id. An adopted upper dir is then unpacked from the tar
+  // instead (its times are the layer's).
+  std::optional<int64_t> source_date_epoch{};
 };
 
 struct CommitResult {

@@ -78,7 +78,8 @@ Result<std::vector<std::pair<std::string, std::string>>> ListXattrs(int dirfd,
 
 class LayerWriter {
  public:
-  LayerWriter(archive* a, Sink& sink) : a_(a), sink_(sink) {}
+  LayerWriter(archive* a, Sink& sink, std::optional<int64_t> max_mtime)
+      : a_(a), sink_(sink), max_mtime_(max_mtime) {}
 
   Status WriteDir(int dirfd, const std::string& prefix) {
     std::vector<std::string> names;
@@ -112,6 +113,7 @@ class LayerWriter {
     ArchiveEntryPtr e(archive_entry_new());
     archive_entry_set_uid(e.get(), st.st_uid);
     archive_entry_set_gid(e.get(), st.st_gid);
+    if (max_mtime_ && st.st_mtim.tv_sec > *max_mtime_) st.st_mtim.tv_sec = *max_mtime_;
     archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, 0);
 
     if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {  // overlay whiteout
@@ -216,11 +218,12 @@ class LayerWriter {
   archive* a_;
   Sink& sink_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
+  std::optional<int64_t> max_mtime_;
 };
 
 }  // namespace
 
-Status WriteLayer(const std::string& dir, Writer& out) {
+Status WriteLayer(const std::string& dir, Writer& out, std::optional<int64_t> max_mtime) {
   UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return ErrnoError("write layer " + dir);
   // Before the archive: freeing it on an early return flushes through the
@@ -234,7 +237,7 @@ Status WriteLayer(const std::string& dir, Writer& out) {
   if (archive_write_open(a.get(), &sink, nullptr, &Sink::WriteCallback, nullptr) != ARCHIVE_OK) {
     return ArchiveError(a.get(), "write layer");
   }
-  LayerWriter w(a.get(), sink);
+  LayerWriter w(a.get(), sink, max_mtime);
   TRY(w.WriteDir(root.get(), ""));
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     if (sink.error) return std::move(*sink.error);

@@ -1,6 +1,8 @@
 // WriteLayer: turns an unpacked layer directory back into a layer tar.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/io.h"
@@ -17,7 +19,9 @@ namespace berth {
 // char devices) become empty `.wh.<name>` files; an opaque directory
 // (trusted.overlay.opaque=y) is followed by `<dir>/.wh..wh..opq`; overlay xattrs
 // themselves are not written. Sockets are skipped.
+// max_mtime (SOURCE_DATE_EPOCH): every entry's mtime is clamped to it,
+// min(mtime, max_mtime), as BuildKit's rewrite-timestamp does.
 // Errors: kNotFound when dir is absent; errors of `out` as they are.
-Status WriteLayer(const std::string& dir, Writer& out);
+Status WriteLayer(const std::string& dir, Writer& out, std::optional<int64_t> max_mtime = std::nullopt);
 
 }  // namespace berth
