@@ -43,6 +43,9 @@ Result<Manifest> ManifestFromJson(const Json& j) {
   if (!m.media_type.empty() && !IsManifestMediaType(m.media_type)) {
     return f.FieldError("mediaType", "unexpected \"" + m.media_type + "\"");
   }
+  // One document must not read as both (CVE-2021-41190): a registry could
+  // then serve a different image to clients that pick the other reading.
+  if (f.Has("manifests")) return f.FieldError("manifests", "expected manifest but found index");
   const Json* config = TRY(f.Object("config"));
   if (!config) return f.FieldError("config", "missing");
   m.config = TRY(Descriptor::FromJson(*config, "config"));
@@ -58,6 +61,9 @@ Result<Index> IndexFromJson(const Json& j) {
   TRY(f.String("mediaType", x.media_type));
   if (!x.media_type.empty() && !IsIndexMediaType(x.media_type)) {
     return f.FieldError("mediaType", "unexpected \"" + x.media_type + "\"");
+  }
+  for (std::string_view key : {"config", "layers"}) {
+    if (f.Has(key)) return f.FieldError(key, "expected index but found manifest");
   }
   x.manifests = TRY(ReadDescriptors(f, "manifests"));
   TRY(f.StringMap("annotations", x.annotations));
@@ -93,6 +99,17 @@ std::string Index::ToJson() const {
   j["manifests"] = DescriptorArray(manifests);
   if (!annotations.empty()) j["annotations"] = StringMapOrNull(annotations);
   return DumpJson(j);
+}
+
+Status CheckDeclaredMediaType(std::string_view content_type, std::string_view json) {
+  Result<Json> parsed = ParseJsonObject(json, "manifest");
+  if (!parsed.ok()) return Ok();  // the parser that reads it reports the damage
+  auto mt = parsed->find("mediaType");
+  if (mt == parsed->end() || !mt->is_string()) return Ok();
+  const std::string& declared = mt->get_ref<const std::string&>();
+  if (declared.empty() || declared == content_type) return Ok();
+  return MakeError(Code::kInvalidArgument, "mediaType in manifest should be '" +
+                                               std::string(content_type) + "' not '" + declared + "'");
 }
 
 std::string DetectMediaType(std::string_view json) {
