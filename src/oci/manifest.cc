@@ -43,10 +43,9 @@ Result<Manifest> ManifestFromJson(const Json& j) {
   if (!m.media_type.empty() && !IsManifestMediaType(m.media_type)) {
     return f.FieldError("mediaType", "unexpected \"" + m.media_type + "\"");
   }
-  // A document that is both a manifest and an index would be read as one
-  // here and as the other where its media type is detected by shape
-  // (containerd refuses it the same way). Present as null counts.
-  if (j.contains("manifests")) return f.FieldError("manifests", "unexpected in a manifest");
+  // One document must not read as both (CVE-2021-41190): a registry could
+  // then serve a different image to clients that pick the other reading.
+  if (f.Has("manifests")) return f.FieldError("manifests", "expected manifest but found index");
   const Json* config = TRY(f.Object("config"));
   if (!config) return f.FieldError("config", "missing");
   m.config = TRY(Descriptor::FromJson(*config, "config"));
@@ -63,8 +62,8 @@ Result<Index> IndexFromJson(const Json& j) {
   if (!x.media_type.empty() && !IsIndexMediaType(x.media_type)) {
     return f.FieldError("mediaType", "unexpected \"" + x.media_type + "\"");
   }
-  for (const char* key : {"config", "layers"}) {
-    if (j.contains(key)) return f.FieldError(key, "unexpected in an index");
+  for (std::string_view key : {"config", "layers"}) {
+    if (f.Has(key)) return f.FieldError(key, "expected index but found manifest");
   }
   x.manifests = TRY(ReadDescriptors(f, "manifests"));
   TRY(f.StringMap("annotations", x.annotations));
@@ -102,6 +101,17 @@ std::string Index::ToJson() const {
   return DumpJson(j);
 }
 
+Status CheckDeclaredMediaType(std::string_view content_type, std::string_view json) {
+  Result<Json> parsed = ParseJsonObject(json, "manifest");
+  if (!parsed.ok()) return Ok();  // the parser that reads it reports the damage
+  auto mt = parsed->find("mediaType");
+  if (mt == parsed->end() || !mt->is_string()) return Ok();
+  const std::string& declared = mt->get_ref<const std::string&>();
+  if (declared.empty() || declared == content_type) return Ok();
+  return MakeError(Code::kInvalidArgument, "mediaType in manifest should be '" +
+                                               std::string(content_type) + "' not '" + declared + "'");
+}
+
 std::string DetectMediaType(std::string_view json) {
   Result<Json> parsed = ParseJsonObject(json, "manifest");
   if (!parsed.ok()) return "";
@@ -115,8 +125,10 @@ std::string DetectMediaType(std::string_view json) {
     return std::string(j.contains("signatures") ? kDockerManifestSchema1Signed
                                                 : kDockerManifestSchema1);
   }
-  if (j.contains("manifests")) return std::string(kOciIndex);
-  if (j.contains("layers") || j.contains("config")) return std::string(kOciManifest);
+  // Present with a value (null counts as absent, as for the parsers).
+  auto has = [&j](const char* k) { return j.contains(k) && !j[k].is_null(); };
+  if (has("manifests")) return std::string(kOciIndex);
+  if (has("layers") || has("config")) return std::string(kOciManifest);
   return "";
 }
 

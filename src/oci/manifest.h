@@ -22,7 +22,7 @@ struct Manifest {
 
   // Parses an OCI or Docker schema2 manifest. schemaVersion must be 2 and
   // config present; a mediaType naming an index or a schema 1 manifest is
-  // refused. InvalidArgument "invalid manifest: <field>: ...".
+  // refused, and so is a "manifests" array (an index's field). InvalidArgument "invalid manifest: <field>: ...".
   static Result<Manifest> Parse(std::string_view json);
   // Compact JSON: schemaVersion, mediaType?, config, layers, annotations?.
   std::string ToJson() const;
@@ -37,8 +37,9 @@ struct Index {
   std::vector<Descriptor> manifests{};
   std::map<std::string, std::string> annotations{};
 
-  // Parses an OCI index or Docker manifest list; schemaVersion must be 2 and a
-  // mediaType, when present, must name an index.
+  // Parses an OCI index or Docker manifest list; schemaVersion must be 2, a
+  // mediaType, when present, must name an index, and "config" or "layers"
+  // (a manifest's fields) are refused.
   // InvalidArgument "invalid index: <field>: ...".
   static Result<Index> Parse(std::string_view json);
   // Compact JSON: schemaVersion, mediaType?, manifests, annotations?.
@@ -46,6 +47,13 @@ struct Index {
 
   bool operator==(const Index&) const = default;
 };
+
+// Checks the mediaType a manifest document declares against the Content-Type
+// it was served with (both without parameters): a document must be read as
+// what it says it is. Ok when the body declares none (or is not JSON: its
+// parser reports that); else InvalidArgument, in Docker's words, "mediaType in
+// manifest should be '<content type>' not '<declared>'".
+Status CheckDeclaredMediaType(std::string_view content_type, std::string_view json);
 
 // The media type of a manifest document: its "mediaType" when present,
 // otherwise by shape: "manifests" -> OCI index, "layers"/"config" -> OCI

@@ -257,6 +257,8 @@ Result<FetchedManifest> Repository::GetManifest(std::string_view reference) {
   }
   if (m.media_type.empty() || m.media_type == "application/json" || m.media_type == "text/plain") {
     m.media_type = DetectMediaType(m.bytes);
+  } else {
+    TRY(CheckDeclaredMediaType(m.media_type, m.bytes));
   }
   if (m.media_type == kDockerManifestSchema1 || m.media_type == kDockerManifestSchema1Signed) {
     return MakeError(Code::kUnimplemented,

@@ -37,6 +37,14 @@
 namespace berth {
 namespace {
 
+// An entry's name for an error message: quoted, with its middle cut out when
+// long (a name can be longer than any message line should be).
+std::string EntryLabel(const char* name) {
+  std::string_view n = name ? name : "";
+  if (n.size() <= 200) return Quote(n);
+  return Quote(std::string(n.substr(0, 120)) + "..." + std::string(n.substr(n.size() - 60)));
+}
+
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kWhiteoutMetaPrefix = ".wh..wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
@@ -357,17 +365,17 @@ Status Applier::Hardlink(const RootPath& path, int pfd, archive_entry* e) {
                ::fstatat(tdir->get(), target.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (!found) return CopyFromLower(target, pfd, path.back());
   if (S_ISDIR(st.st_mode)) {
-    return MakeError(Code::kInvalidArgument, "hardlink to a directory " + Quote(RootPathString(target)));
+    return MakeError(Code::kInvalidArgument, "hardlink to a directory " + EntryLabel(RootPathString(target).c_str()));
   }
   // linkat without AT_SYMLINK_FOLLOW: a link to a symlink links the symlink itself.
   if (::linkat(tdir->get(), target.back().c_str(), pfd, path.back().c_str(), 0) != 0) {
-    return ErrnoError("link to " + RootPathString(target));
+    return ErrnoError("link to " + EntryLabel(RootPathString(target).c_str()));
   }
   return Ok();
 }
 
 Status Applier::CopyFromLower(const RootPath& target, int pfd, const std::string& base) {
-  std::string tname = Quote(RootPathString(target));
+  std::string tname = EntryLabel(RootPathString(target).c_str());
   if (!lower_dirs_) {
     lower_dirs_ = opts_.lowers.empty() && opts_.lowers_fn ? TRY(opts_.lowers_fn()) : opts_.lowers;
     lowers_.resize(lower_dirs_->size());
@@ -533,14 +541,6 @@ Result<uint64_t> Applier::Finish() {
   FinishWalk walk(dir_times_);
   TRY_CTX(WalkTreeAt(root_.fd(), ".", walk), "finish layer");
   return walk.total();
-}
-
-// An entry's name for an error message: quoted, with its middle cut out when
-// long (a name can be longer than any message line should be).
-std::string EntryLabel(const char* name) {
-  std::string_view n = name ? name : "";
-  if (n.size() <= 200) return Quote(n);
-  return Quote(std::string(n.substr(0, 120)) + "..." + std::string(n.substr(n.size() - 60)));
 }
 
 // Reads what follows the end-of-archive marker, so that the caller's hash

@@ -657,6 +657,21 @@ TEST_F(ApplyTest, ComponentsAndLinkTargetsPastTheLimitsAreRefusedClearly) {
   EXPECT_EQ(Lstat("l").st_size, 4095);
 }
 
+// A hardlink target past PATH_MAX (or one that is missing or a directory) is
+// named in the error with its middle cut out, as entry names are: one short line.
+TEST_F(ApplyTest, LongHardlinkTargetsAreElidedInErrors) {
+  std::string deep;
+  for (int i = 0; i < 2500; i++) deep += "t/";
+  for (const std::string& target : {deep + "x", deep.substr(0, 3000) + "x"}) {
+    auto r = Apply({H("h", target)});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+    EXPECT_NE(r.error().message.find("hardlink target \"t/t/"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("/.../t/t/"), std::string::npos) << r.error().message;
+    EXPECT_LT(r.error().message.size(), 400u) << r.error().message;
+  }
+}
+
 // Directories 10,000 levels deep, which no single name can reach (PATH_MAX):
 // each hop is a symlink to the bottom of the last one. Applied, measured and
 // removed with 64 fds.
