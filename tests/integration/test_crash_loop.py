@@ -229,6 +229,40 @@ class CrashLoopTest(BerthTest):
     def image_in(self, root, name):
         return json.loads(self.ok("inspect", "--type", "image", name, root=root).out)[0]
 
+    def test_load_after_a_load_killed_mid_blob(self):
+        """The crash loop's first find: a killed load leaves a keyed ingest
+        (ingest/<digest hex>/) holding the first part of a blob, kept so that
+        a pull can resume it; the next load of the same archive resumed that
+        writer but wrote the blob from its first byte again, and failed with
+        "blob sha256:... is larger than its expected size"."""
+        with open(self.archive, "rb") as f:
+            data = f.read()
+        proc = subprocess.Popen([berthtest.BERTH, "--root", self.root, "load"],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        proc.stdin.write(data[:len(data) // 2])  # stops in the middle of the big layer
+        proc.stdin.flush()
+        ingest = os.path.join(self.root, "ingest")
+        partial = []
+        deadline = time.monotonic() + 30
+        while not partial and time.monotonic() < deadline:
+            for d in os.listdir(ingest) if os.path.isdir(ingest) else []:
+                p = os.path.join(ingest, d, "data")
+                if len(d) == 64 and os.path.exists(p) and os.path.getsize(p) > 1 << 20:
+                    partial.append(d)
+            time.sleep(0.01)
+        proc.kill()
+        proc.wait()
+        self.assertTrue(partial, "load wrote no keyed ingest")
+        self.assert_consistent("after the kill")
+        self.assertIn(partial[0], store_listing(self.root)["ingest"])  # kept for a resume
+        out = self.ok("load", "-i", self.archive).out
+        self.assertEqual(out, f"Loaded image: {self.load_ref}\n")
+        self.assert_loaded(self.image(self.load_ref), "loaded over the partial blob")
+        self.assert_consistent("after the load")
+        self.ok("image", "prune", "-a", "-f")
+        self.assertEqual(store_listing(self.root), {"blobs/sha256": [], "snapshots": [], "ingest": []})
+
     # ------------------------------------------------------------ the loop
 
     def measure(self):
