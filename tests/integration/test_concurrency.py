@@ -38,7 +38,13 @@ ENV = dict(os.environ, BERTH_REGISTRY_RETRY_DELAY_MS="10")
 PROCESS_TIMEOUT = 120   # one berth process: far above any single operation here
 SCENARIO_TIMEOUT = 300  # a whole scenario
 
-# Docker's wording when another process removed the image or name first.
+# The only failures accepted: the image or name was removed by another process
+# first. Docker 20.10 (a private dockerd, checked) prints `Error response from
+# daemon: No such image: nosuch:1` for rmi and tag, and `Error response from
+# daemon: no such image: nosuch:1: No such image: nosuch:1` for inspect; berth,
+# which has no daemon, says `Error: ` instead (README). (Docker's save says
+# `Error response from daemon: reference does not exist`, berth's save
+# `Error: No such image: nosuch:1`.)
 NOT_FOUND = re.compile(r"^Error: No such image: \S+\n$")
 NOT_FOUND_INSPECT = re.compile(r"^Error: No such (image|object): \S+\n$")
 
