@@ -17,7 +17,9 @@ absent before import/pull/load, present before save/tag/rmi/prune), it is
 started and SIGKILLed after a random delay spread over its measured duration
 (a little past it, so some kills land after it finished). After each kill:
 `system check` passes (garbage allowed), no image is half there (an image a
-killed import/pull/load left is complete), and retrying the same operation
+killed import/pull/load left is complete; a killed `save -o` left a complete
+archive under that name or none, only its temporary file beside it, as
+docker's does), and retrying the same operation
 succeeds with the right result: the expected id and layers after
 import/pull/load, the tag after tag, the image gone after rmi (a retry may
 find it already gone) and prune, and after save a complete archive that
@@ -210,14 +212,7 @@ class CrashLoopTest(BerthTest):
             self.assertEqual(r.out, f"Loaded image: {self.load_ref}\n", when)
             self.assert_loaded(self.image(self.load_ref), when)
         elif op == "save":
-            fresh = os.path.join(self.tmp, "fresh")
-            try:
-                out = self.ok("load", "-i", self.save_out, root=fresh).out
-                self.assertEqual(out, f"Loaded image: {self.pull_ref}\n", when)
-                info = self.image_in(fresh, self.pull_ref)
-                self.assert_pulled(info, when + ": the saved archive loaded into a fresh store")
-            finally:
-                shutil.rmtree(fresh, ignore_errors=True)
+            self.assert_archive_loads(when)
         elif op == "tag":
             self.assertEqual(self.image(TAGGED)["Id"], self.pulled["config_digest"], when)
         elif op == "rmi":
@@ -225,6 +220,17 @@ class CrashLoopTest(BerthTest):
         elif op == "prune":
             self.assertEqual(self.ok("images", "-a", "-q").out, "", when)
         return took
+
+    def assert_archive_loads(self, when):
+        """What save wrote is a complete archive: a fresh store loads it."""
+        fresh = os.path.join(self.tmp, "fresh")
+        try:
+            out = self.ok("load", "-i", self.save_out, root=fresh).out
+            self.assertEqual(out, f"Loaded image: {self.pull_ref}\n", when)
+            info = self.image_in(fresh, self.pull_ref)
+            self.assert_pulled(info, when + ": the saved archive loaded into a fresh store")
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
 
     def image_in(self, root, name):
         return json.loads(self.ok("inspect", "--type", "image", name, root=root).out)[0]
@@ -253,6 +259,7 @@ class CrashLoopTest(BerthTest):
             time.sleep(0.01)
         proc.kill()
         proc.wait()
+        proc.stdin.close()
         self.assertTrue(partial, "load wrote no keyed ingest")
         self.assert_consistent("after the kill")
         self.assertIn(partial[0], store_listing(self.root)["ingest"])  # kept for a resume
@@ -283,6 +290,7 @@ class CrashLoopTest(BerthTest):
         print(f"\ncrash loop: {ITERATIONS} iterations, seed {SEED} "
               f"(BERTH_CRASH_ITERATIONS, BERTH_CRASH_SEED)", flush=True)
         durations = self.measure()
+        temps = 0  # temporary files of killed saves
         counts = {op: [0, 0] for op in OPS}  # op -> [killed mid-operation, had finished]
         for i in range(ITERATIONS):
             op = rng.choice(OPS)
@@ -304,6 +312,13 @@ class CrashLoopTest(BerthTest):
                 counts[op][1] += 1
             self.assert_consistent(when)
             self.assert_no_torn_image(when)
+            if op == "save" and os.path.exists(self.save_out):
+                # save -o renames a complete temporary file into place, or nothing.
+                self.assert_archive_loads(when + ": the archive the killed save left")
+            for name in os.listdir(self.tmp):  # what a killed save leaves, as docker's does
+                if name.startswith(".berth_temp_"):
+                    os.unlink(os.path.join(self.tmp, name))
+                    temps += 1
             durations[op].append(self.assert_retry(op, code, when))
             self.assert_consistent(when + ", after the retry")
 
@@ -321,6 +336,7 @@ class CrashLoopTest(BerthTest):
               + ", ".join(f"{op} {c[0]}/{c[1]}" for op, c in counts.items())
               + "; median durations: "
               + ", ".join(f"{op} {statistics.median(d):.3f}s" for op, d in durations.items())
+              + f"; {temps} temporary files of killed saves removed"
               + f"; {time.monotonic() - started:.1f}s in all", flush=True)
         if ITERATIONS >= 20:
             self.assertGreater(mid, ITERATIONS // 4, "too few kills landed mid-operation")
