@@ -11,7 +11,10 @@ and named) instead of hanging it.
   b. 3 workers pulling two images over and over while a fourth runs
      `image prune -a -f` in a loop;
   c. 4 workers tagging two images with, and removing, the same three names;
-  d. 2 workers saving an image, 2 loading it, and one removing it.
+  d. 2 workers saving an image, 2 loading it, and one removing it;
+  e. 3 loads and 3 pulls of the same image into an empty store at once;
+  f. (a bug (d) found) an import whose new ingest dir is swept by GCs (prune,
+     system check, rmi) before its creator locked it: strace widens the race.
 
 What a process may print on failure is listed per scenario (ACCEPTED_*) and
 anything else fails the test; a process that succeeded must have printed
@@ -24,7 +27,9 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
+import tarfile
 import threading
 import time
 import unittest
@@ -310,6 +315,61 @@ class ConcurrencyTest(BerthTest):
             self.assertEqual(out, f"Loaded image: {self.one}\n", path)
             self.assert_complete(self.image(self.one, root=fresh), self.one, path)
             self.ok("image", "prune", "-a", "-f", root=fresh)
+
+    def test_e_loads_and_pulls_of_the_same_blobs_at_once(self):
+        """3 loads and 3 pulls of the same image into an empty store: all
+        write the same keyed blobs and snapshots at the same moment."""
+        scratch = os.path.join(self.tmp, "scratch")
+        self.ok("pull", self.one, root=scratch, env=ENV)
+        archive = os.path.join(self.tmp, "one.tar")
+        self.ok("save", "-o", archive, self.one, root=scratch)
+        for round_ in range(3):
+            load = lambda: Step(["load", "-i", archive],  # noqa: E731
+                                check=lambda s: self.assertEqual(s.out, f"Loaded image: {self.one}\n"))
+            workers = [Worker(self, f"loader{i}", [load()]) for i in range(3)]
+            workers += [Worker(self, f"puller{i}", [Step(["pull", self.one],
+                                                         check=self.pull_check(self.one))])
+                        for i in range(3)]
+            steps = self.run_workers(workers)
+            self.assertEqual([s.code for s in steps], [0] * 6, "every load and pull succeeds")
+            self.assert_complete(self.image(self.one), self.one, f"round {round_}")
+            self.assert_consistent(f"round {round_}")
+            self.ok("image", "prune", "-a", "-f")
+
+    @unittest.skipUnless(shutil.which("strace"), "needs strace (to widen the race)")
+    def test_f_a_new_ingest_dir_that_gc_claims_before_it_is_locked(self):
+        """Scenario (d)'s find: a new ingest dir has its lock file for a moment
+        before its creator locks it. A GC sweeping ingest/ then (rmi's, prune's,
+        or system check's dry run) claimed it as a dead process's garbage: the
+        creator failed with `lock .../ingest/<x>/lock: Resource temporarily
+        unavailable`, or locked it after it had been moved to the trash and
+        failed with `open .../ingest/<x>/data: No such file or directory`.
+        strace delays the import's first flock by 0.3 s so that the GCs, run
+        back to back meanwhile, always come in between (prune and rmi then
+        failed the import every time; system check's dry run only holds the
+        lock for an instant, so its failure needed (d)'s exact timing)."""
+        tar = berthtest.make_tar(os.path.join(self.tmp, "small.tar"),
+                                 [(tarfile.TarInfo("f"), b"small\n" * 100)])
+        self.ok("import", tar, "keep:1")
+        for i, gc in enumerate([["image", "prune", "-f"], ["system", "check"],
+                                ["rmi", "gone:1"]]):
+            traced = subprocess.Popen(
+                ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=flock",
+                 "-e", "inject=flock:delay_enter=300000:when=1",
+                 berthtest.BERTH, "--root", self.root, "import", tar, f"new:{i}"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            sweeps = 0
+            while traced.poll() is None:
+                if gc[0] == "rmi":
+                    self.ok("tag", "keep:1", "gone:1")
+                r = self.berth(*gc)
+                self.assertEqual(r.code, 0, r)
+                sweeps += 1
+            out, err = traced.communicate(timeout=PROCESS_TIMEOUT)
+            self.assertEqual((traced.returncode, err.decode()), (0, ""), f"import beside {gc}")
+            self.assertEqual(self.inspect(f"new:{i}")["Id"], out.decode().strip())
+            self.assertGreater(sweeps, 1, gc)
+            self.assert_consistent(f"import beside {gc}")
 
 
 if __name__ == "__main__":
