@@ -11,6 +11,7 @@
 #include <archive_entry.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "oci/json_fields.h"
 #include "tar/archive_util.h"
@@ -68,6 +69,18 @@ class FeedWriter : public Writer {
   BlobFeed* feed_;
 };
 
+// Reads and drops the first n bytes of in: the part of a blob that an earlier,
+// killed writer of the same digest left in its keyed ingest.
+Status SkipResumed(Reader& in, int64_t n) {
+  std::vector<std::byte> buf(std::min<int64_t>(n, 1 << 20));
+  while (n > 0) {
+    size_t got = TRY(in.Read(std::span(buf.data(), std::min<size_t>(buf.size(), n))));
+    if (got == 0) return MakeError(Code::kDataLoss, "entry shorter than the resumed part of its blob");
+    n -= static_cast<int64_t>(got);
+  }
+  return Ok();
+}
+
 Result<store::BlobInfo> Ingest(store::Store& store, store::Lease& lease, EntryReader& data,
                                const std::string& path, int64_t size, const std::optional<Digest>& key,
                                const ArchiveOptions& options, const ArchiveContents& so_far) {
@@ -84,8 +97,13 @@ Result<store::BlobInfo> Ingest(store::Store& store, store::Lease& lease, EntryRe
   if (options.prefetch && LooksLikeLayer(head) && (!options.unpack_ahead || options.unpack_ahead(so_far, path, key))) {
     feed = options.prefetch->Start(TRY((*w)->OpenWritten()));
   }
+  // A keyed writer resumes what a killed load or pull of the same blob left:
+  // those bytes are hashed already, only the rest is written.
+  int64_t resumed = (*w)->resumed();
+  if (feed && resumed > 0) feed->Wrote(resumed);
   FeedWriter out(**w, feed.get());
   auto blob = [&]() -> Result<store::BlobInfo> {
+    TRY(SkipResumed(in, resumed));
     TRY(Copy(in, out));
     return (*w)->Commit();
   }();

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <ctime>
 #include <thread>
 #include <utility>
 
@@ -27,6 +28,15 @@ bool StillAtPath(int fd, const std::string& lock_path) {
   struct stat a, b;
   if (::fstat(fd, &a) != 0 || ::stat(lock_path.c_str(), &b) != 0) return false;
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// How long a new dir may stay without a lock file: between its creator's
+// mkdir and its creating the lock, a dir has none, and GC must not take it.
+constexpr int64_t kLocklessGraceSeconds = 60;
+
+bool Young(const std::string& dir) {
+  struct stat st;
+  return ::stat(dir.c_str(), &st) == 0 && st.st_mtime + kLocklessGraceSeconds > ::time(nullptr);
 }
 
 }  // namespace
@@ -59,14 +69,31 @@ IngestDir::~IngestDir() {
 }
 
 Result<IngestDir> IngestDir::Create(const std::string& ingest_root) {
-  IngestDir d;
-  d.path_ = TRY_CTX(MakeTempDir(ingest_root, ""), "create ingest dir");
-  // From here on d's destructor removes the dir if anything fails.
-  d.lock_ = TRY(OpenFile(d.Join(kIngestLockName), O_RDWR | O_CREAT | O_EXCL, 0600));
-  if (::flock(d.lock_.get(), LOCK_EX | LOCK_NB) != 0) {
-    return ErrnoError("lock " + d.Join(kIngestLockName));
+  // Between creating the lock file and locking it, a GC sweep may claim the
+  // new dir and move it to the trash: then wait for its lock (held only while
+  // it moves the dir, or looks at it in a dry run), see that the lock file is
+  // no longer at our path, and start over with a new dir.
+  for (int attempt = 1;; ++attempt) {
+    IngestDir d;
+    d.path_ = TRY_CTX(MakeTempDir(ingest_root, ""), "create ingest dir");
+    // From here on d's destructor removes the dir if anything fails.
+    std::string lock_path = d.Join(kIngestLockName);
+    auto fd = OpenFile(lock_path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (!fd.ok() && fd.error().code != Code::kNotFound) return std::move(fd).error();
+    if (fd.ok()) {
+      while (::flock(fd->get(), LOCK_EX) != 0) {
+        if (errno != EINTR) return ErrnoError("lock " + lock_path);
+      }
+      if (StillAtPath(fd->get(), lock_path)) {
+        d.lock_ = std::move(fd).value();
+        return d;
+      }
+    }
+    d.Keep();  // GC took it (to the trash): not ours to remove
+    if (attempt == 100) {
+      return MakeError(Code::kUnavailable, "create ingest dir: taken by garbage collection 100 times");
+    }
   }
-  return d;
 }
 
 Result<IngestDir> IngestDir::OpenKeyed(const std::string& ingest_root, std::string_view key,
@@ -108,7 +135,7 @@ Result<std::optional<UniqueFd>> IngestDir::TryClaim(const std::string& dir) {
   auto fd = OpenFile(lock_path, O_RDWR);
   if (!fd.ok()) {
     if (fd.error().code != Code::kNotFound) return std::move(fd).error();
-    if (!PathExists(dir)) return std::optional<UniqueFd>();
+    if (!PathExists(dir) || Young(dir)) return std::optional<UniqueFd>();
     return std::optional<UniqueFd>(UniqueFd());
   }
   if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {

@@ -31,7 +31,9 @@ class IngestDir {
   // the lock is released.
   ~IngestDir();
 
-  // Creates <ingest_root>/<random>/ with a lock file in it, locked exclusively.
+  // Creates <ingest_root>/<random>/ with a lock file in it, locked exclusively
+  // (a new dir that a concurrent GC claimed before it was locked is left to
+  // that GC, and another one is made).
   static Result<IngestDir> Create(const std::string& ingest_root);
 
   // Opens (creating when missing) <ingest_root>/<key>/ and takes its lock,
@@ -44,7 +46,8 @@ class IngestDir {
   // Tries to take the lock of an existing ingest dir. Returns the held lock
   // when nobody else holds it (the dir is stale and may be removed), nullopt
   // when a live owner holds it or the dir has gone. A dir without a lock
-  // file counts as stale (its owner died between mkdir and creating the lock).
+  // file counts as stale (its owner died between mkdir and creating the lock)
+  // once it is a minute old; a younger one may be a creator's, not yet locked.
   static Result<std::optional<UniqueFd>> TryClaim(const std::string& dir);
 
   const std::string& path() const { return path_; }

@@ -149,14 +149,19 @@ TEST_F(StoreTest, GcKeepsReferencedAndRemovesGarbage) {
   auto dropped = AddImage("dropped", "");  // content without an image row
   ASSERT_OK(dropped);
   // A stale ingest dir (its owner died: lock file present, nobody holds it),
-  // one without a lock file, and one held by a live owner (another open file
-  // description on the lock file, as another process would have).
+  // one without a lock file for over a minute, one just made (its creator
+  // has not made its lock file yet: kept), and one held by a live owner
+  // (another open file description on the lock file, as another process
+  // would have).
   std::string stale = JoinPath(root_, "ingest/stale");
   ASSERT_OK(MkdirAll(stale));
   ASSERT_OK(WriteFileAtomic(JoinPath(stale, kIngestLockName), ""));
   ASSERT_OK(WriteFileAtomic(JoinPath(stale, "data"), "half a blob"));
   std::string lockless = JoinPath(root_, "ingest/lockless");
   ASSERT_OK(MkdirAll(lockless));
+  struct timespec old_times[2] = {{::time(nullptr) - 120, 0}, {::time(nullptr) - 120, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, lockless.c_str(), old_times, 0), 0);
+  ASSERT_OK(MkdirAll(JoinPath(root_, "ingest/young")));
   std::string live = JoinPath(root_, "ingest/live");
   ASSERT_OK(MkdirAll(live));
   auto live_lock = OpenFile(JoinPath(live, kIngestLockName), O_RDWR | O_CREAT);
@@ -194,7 +199,7 @@ TEST_F(StoreTest, GcKeepsReferencedAndRemovesGarbage) {
   ASSERT_OK(snap);
   ASSERT_TRUE(snap->has_value());
   EXPECT_EQ(*ReadFile(JoinPath((*snap)->dir, "f")), "kept");
-  EXPECT_EQ(Ingest(), std::vector<std::string>{"live"});
+  EXPECT_EQ(Ingest(), (std::vector<std::string>{"live", "young"}));
   EXPECT_FALSE(store_->content().Has(dropped->id));
   EXPECT_FALSE(PathExists(store_->content().Path(dropped->id)));
   EXPECT_FALSE(store_->snapshots().Get(dropped->layers[0].chain_id)->has_value());
@@ -209,7 +214,7 @@ TEST_F(StoreTest, GcKeepsReferencedAndRemovesGarbage) {
   EXPECT_TRUE(stats->blobs_removed.empty());
   EXPECT_TRUE(stats->snapshots_removed.empty());
   EXPECT_EQ(stats->dirs_removed, std::vector<std::string>{live});
-  EXPECT_TRUE(Ingest().empty());
+  EXPECT_EQ(Ingest(), std::vector<std::string>{"young"});  // swept once a minute old
   EXPECT_FALSE(*store_->MayHaveGarbage());
 
   // Removing the image makes all of its content garbage.
