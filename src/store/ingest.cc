@@ -151,9 +151,21 @@ std::string IngestDir::Join(std::string_view name) const { return JoinPath(path_
 Status IngestDir::Remove() {
   if (path_.empty()) return Ok();
   // Remove while still holding the lock so GC never sees it unlocked and half
-  // gone; the lock file goes first so a waiter on a keyed dir starts over.
+  // gone. The lock file goes last but one (then the empty dir): a removal
+  // killed midway leaves a dir whose lock nobody holds, which the next GC
+  // sweeps at once (a dir without a lock file is spared for a minute, as a
+  // creator's not yet locked). A waiter on a keyed dir still starts over: the
+  // lock file is gone before the lock is let go.
+  Status st = Ok();
+  auto names = ListDir(path_);
+  for (const std::string& name : names.ok() ? *names : std::vector<std::string>{}) {
+    if (name == kIngestLockName) continue;
+    Status one = RemoveAll(Join(name));
+    if (st.ok() && !one.ok()) st = one;
+  }
   (void)::unlink(Join(kIngestLockName).c_str());
-  Status st = RemoveTree(path_);
+  Status rest = RemoveTree(path_);
+  if (st.ok()) st = rest;
   path_.clear();
   lock_.Reset();
   return st;
