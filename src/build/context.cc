@@ -17,6 +17,7 @@
 #include "base/fd.h"
 #include "base/file.h"
 #include "base/strings.h"
+#include "build/fs_ops.h"
 #include "container/copy.h"
 #include "digest/digest.h"
 
@@ -29,20 +30,6 @@ Error NotInContext(const std::string& source) {
                        source + ": file does not exist");
 }
 
-// The names in directory fd, sorted.
-std::vector<std::string> Names(int fd) {
-  std::vector<std::string> out;
-  UniqueFd dup(::dup(fd));
-  DIR* d = dup.valid() ? ::fdopendir(dup.release()) : nullptr;
-  if (d == nullptr) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 // Better than docker's one message for both cases: the path is there, a
 // pattern keeps it out.
@@ -109,7 +96,7 @@ Result<std::vector<std::string>> Context::Sources(const std::string& source) con
     }
     auto dir = root_.OpenDir(CleanRootPath(rel), false);
     if (!dir.ok()) return;
-    for (const std::string& name : Names(dir->get())) {
+    for (const std::string& name : SortedNames(dir->get())) {
       if (::fnmatch(parts[i].c_str(), name.c_str(), FNM_PATHNAME) == 0) walk(JoinRel(rel, name), i + 1);
     }
   };
@@ -137,7 +124,7 @@ Status Context::CopyTo(const std::string& path, int dst_dir, const std::string& 
     }
     UniqueFd dst(::openat(dst_dir, dst_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dst.valid()) return ErrnoError("open " + dst_name);
-    for (const std::string& name : Names(src.get())) {
+    for (const std::string& name : SortedNames(src.get())) {
       std::string rel = JoinRel(path, name);
       if (ignore_.Excluded(rel) && !ignore_.HasExceptions()) continue;
       struct stat st;
@@ -210,7 +197,7 @@ class Context::Hasher {
     struct stat st;
     if (::fstat(fd, &st) != 0) return ErrnoError("stat " + rel);
     if (top || !c_.ignore_.Excluded(rel)) TRY(Add(rel, st, ""));
-    for (const std::string& name : Names(fd)) {
+    for (const std::string& name : SortedNames(fd)) {
       std::string r = JoinRel(rel, name);
       if (c_.ignore_.Excluded(r) && !c_.ignore_.HasExceptions()) continue;
       TRY(Entry(fd, name, r));
@@ -274,7 +261,7 @@ Result<int64_t> Context::Size() const {
   std::function<void(const std::string&)> walk = [&](const std::string& rel) {
     auto dir = root_.OpenDir(CleanRootPath(rel), false);
     if (!dir.ok()) return;
-    for (const std::string& name : Names(dir->get())) {
+    for (const std::string& name : SortedNames(dir->get())) {
       std::string r = JoinRel(rel, name);
       struct stat st;
       if (::fstatat(dir->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;

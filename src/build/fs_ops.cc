@@ -17,20 +17,6 @@
 namespace berth::build {
 namespace {
 
-std::vector<std::string> Names(int fd) {
-  std::vector<std::string> out;
-  UniqueFd dup(::dup(fd));
-  DIR* d = dup.valid() ? ::fdopendir(dup.release()) : nullptr;
-  if (d == nullptr) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // dest with every link on the way replaced by its target, inside the root.
 Result<RootPath> Resolve(const RootFs& image, const RootPath& dest) {
   std::deque<std::string> todo(dest.begin(), dest.end());
@@ -107,11 +93,25 @@ Status Fix(int dir, const std::string& name, const std::optional<std::pair<uint3
   if (!S_ISDIR(st.st_mode)) return Ok();
   UniqueFd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!sub.valid()) return ErrnoError("open " + name);
-  for (const std::string& n : Names(sub.get())) TRY(Fix(sub.get(), n, owner, mode));
+  for (const std::string& n : SortedNames(sub.get())) TRY(Fix(sub.get(), n, owner, mode));
   return Ok();
 }
 
 }  // namespace
+
+std::vector<std::string> SortedNames(int fd) {
+  std::vector<std::string> out;
+  UniqueFd dup(::dup(fd));
+  DIR* d = dup.valid() ? ::fdopendir(dup.release()) : nullptr;
+  if (d == nullptr) return out;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 bool TarHeaderChecksumOk(const std::byte* block) {
   const auto* b = reinterpret_cast<const unsigned char*>(block);
@@ -163,14 +163,14 @@ Status FixOwnership(int dir, const std::string& name, const std::optional<std::p
     if (owner && ::fchown(dir, owner->first, owner->second) != 0) return ErrnoError("chown");
     if (mode && ::fchmod(dir, *mode) != 0) return ErrnoError("chmod");
   }
-  for (const std::string& n : Names(dir)) TRY(Fix(dir, n, owner, mode));
+  for (const std::string& n : SortedNames(dir)) TRY(Fix(dir, n, owner, mode));
   return Ok();
 }
 
 Status MergeTree(const std::string& from, int into) {
   UniqueFd src(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!src.valid()) return ErrnoError("open " + from);
-  for (const std::string& n : Names(src.get())) {
+  for (const std::string& n : SortedNames(src.get())) {
     struct stat a, b;
     if (::fstatat(src.get(), n.c_str(), &a, AT_SYMLINK_NOFOLLOW) != 0) return ErrnoError("stat " + n);
     bool exists = ::fstatat(into, n.c_str(), &b, AT_SYMLINK_NOFOLLOW) == 0;

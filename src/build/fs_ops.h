@@ -9,12 +9,17 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "base/fd.h"
 #include "base/result.h"
 #include "tar/root_fs.h"
 
 namespace berth::build {
+
+// The names in the open directory fd, without "." and "..", sorted (none
+// when it cannot be read).
+std::vector<std::string> SortedNames(int fd);
 
 // Whether a 512-byte block is a tar header (its checksum adds up).
 bool TarHeaderChecksumOk(const std::byte* block);

@@ -10,23 +10,34 @@ from berthtest import BerthTest
 from test_run import remove_all_containers, runc_missing, runnable_rootfs
 
 
-@unittest.skipIf(os.geteuid() != 0, "RUN steps are containers: they need root")
-@unittest.skipIf(runc_missing(), "runc is not installed (./dev installs it)")
-class BuildTest(BerthTest):
+class BuildFixture(BerthTest):
+    """A store with the busybox image imported as bb:1 (its rootfs first
+    passed to prepare_rootfs) and an empty context dir, self.ctx. No tests
+    of its own: test_build_stages and test_build_context build on it."""
+
+    def prepare_rootfs(self, rootfs):
+        pass
+
     def setUp(self):
         super().setUp()
         self.addCleanup(remove_all_containers, self)
-        tar = berthtest.tar_dir(runnable_rootfs(self), os.path.join(self.tmp, "bb.tar"))
+        rootfs = runnable_rootfs(self)
+        self.prepare_rootfs(rootfs)
+        tar = berthtest.tar_dir(rootfs, os.path.join(self.tmp, "bb.tar"))
         self.base = self.ok("import", tar, "bb:1").out.strip()
         self.ctx = os.path.join(self.tmp, "ctx")
         os.mkdir(self.ctx)
 
-    def write(self, name, text):
-        path = os.path.join(self.ctx, name)
+    def write(self, name, text, top=None):
+        path = os.path.join(top or self.ctx, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write(text)
 
+
+@unittest.skipIf(os.geteuid() != 0, "RUN steps are containers: they need root")
+@unittest.skipIf(runc_missing(), "runc is not installed (./dev installs it)")
+class BuildTest(BuildFixture):
     def test_seed_dockerfile_then_every_step_cached(self):
         self.write("Dockerfile", "FROM bb:1\n"
                                  "ENV GREETING=hi\n"

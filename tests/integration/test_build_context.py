@@ -12,8 +12,8 @@ import threading
 import unittest
 
 import berthtest
-from berthtest import BerthTest
-from test_run import remove_all_containers, runc_missing, runnable_rootfs
+from test_build import BuildFixture
+from test_run import runc_missing
 
 
 def tar_of(files, mode="w:gz"):
@@ -46,21 +46,7 @@ def serve(test, directory):
 
 @unittest.skipIf(os.geteuid() != 0, "RUN steps are containers: they need root")
 @unittest.skipIf(runc_missing(), "runc is not installed (./dev installs it)")
-class BuildContextTest(BerthTest):
-    def setUp(self):
-        super().setUp()
-        self.addCleanup(remove_all_containers, self)
-        tar = berthtest.tar_dir(runnable_rootfs(self), os.path.join(self.tmp, "bb.tar"))
-        self.base = self.ok("import", tar, "bb:1").out.strip()
-        self.ctx = os.path.join(self.tmp, "ctx")
-        os.mkdir(self.ctx)
-
-    def write(self, name, text, top=None):
-        path = os.path.join(top or self.ctx, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(text)
-
+class BuildContextTest(BuildFixture):
     def ingest_left(self):
         return [n for n in os.listdir(os.path.join(self.root, "ingest"))]
 

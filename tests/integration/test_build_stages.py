@@ -13,8 +13,8 @@ import threading
 import unittest
 
 import berthtest
-from berthtest import BerthTest
-from test_run import remove_all_containers, runc_missing, runnable_rootfs
+from test_build import BuildFixture
+from test_run import runc_missing
 
 
 def layer_entries(test, image):
@@ -32,11 +32,8 @@ def layer_entries(test, image):
 
 @unittest.skipIf(os.geteuid() != 0, "RUN steps are containers: they need root")
 @unittest.skipIf(runc_missing(), "runc is not installed (./dev installs it)")
-class BuildStagesTest(BerthTest):
-    def setUp(self):
-        super().setUp()
-        self.addCleanup(remove_all_containers, self)
-        rootfs = runnable_rootfs(self)
+class BuildStagesTest(BuildFixture):
+    def prepare_rootfs(self, rootfs):
         with open(os.path.join(rootfs, "etc", "passwd"), "w") as f:
             f.write("root:x:0:0:root:/root:/bin/sh\nbin:x:2:2:bin:/bin:/bin/sh\n")
         with open(os.path.join(rootfs, "etc", "group"), "w") as f:
@@ -45,16 +42,6 @@ class BuildStagesTest(BerthTest):
         os.symlink("/real", os.path.join(rootfs, "lnk"))
         os.makedirs(os.path.join(rootfs, "tmp"), exist_ok=True)
         os.chmod(os.path.join(rootfs, "tmp"), 0o1777)
-        tar = berthtest.tar_dir(rootfs, os.path.join(self.tmp, "bb.tar"))
-        self.base = self.ok("import", tar, "bb:1").out.strip()
-        self.ctx = os.path.join(self.tmp, "ctx")
-        os.mkdir(self.ctx)
-
-    def write(self, name, text):
-        path = os.path.join(self.ctx, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(text)
 
     def build(self, *args):
         return self.ok("build", *args, self.ctx)
