@@ -20,17 +20,50 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/file.h"
+
 namespace berth::fuzz {
 
 [[noreturn]] inline void Die(const char* target, const std::string& what) {
   std::fprintf(stderr, "%s: %.2000s\n", target, what.c_str());
   std::abort();
+}
+
+// The names in dir, sorted; a target that cannot list it dies.
+inline std::vector<std::string> SortedNames(const char* target, const std::string& dir) {
+  auto names = berth::ListDir(dir);
+  if (!names.ok()) Die(target, "cannot list " + dir + ": " + names.error().message);
+  std::sort(names->begin(), names->end());
+  return *names;
+}
+
+// A sandbox dir's name: a process id.
+inline bool IsPidName(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A target's sandbox base (on /dev/shm when there is one), created, with
+// the sandboxes of processes that are gone (a crash leaves its own) removed.
+inline std::string SandboxBase(const char* target, const std::string& name) {
+  struct stat st {};
+  std::string base = (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm/" : "/tmp/") + name;
+  if (!berth::MkdirAll(base, 0700).ok()) Die(target, "cannot create " + base);
+  for (const std::string& n : SortedNames(target, base)) {
+    if (IsPidName(n) && kill(std::stoi(n), 0) != 0 && errno == ESRCH) (void)berth::RemoveAll(base + "/" + n);
+  }
+  return base;
 }
 
 // BERTH_FUZZ_VERBOSE=1 makes the targets that have outcomes worth seeing

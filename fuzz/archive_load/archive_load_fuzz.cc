@@ -38,17 +38,6 @@ constexpr const char* kName = "archive_load_fuzz";
 
 void Fail(const std::string& what) { berth::fuzz::Die(kName, what); }
 
-std::vector<std::string> Names(const std::string& dir) {
-  auto names = berth::ListDir(dir);
-  if (!names.ok()) Fail("cannot list " + dir + ": " + names.error().message);
-  std::sort(names->begin(), names->end());
-  return *names;
-}
-
-bool AllDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 struct Sandbox {
   std::string base;  // this target's: only <pid> dirs
   std::string dir;   // base/<pid>: only the store
@@ -59,18 +48,12 @@ struct Sandbox {
 Sandbox& Box() {
   static Sandbox* box = [] {
     auto* b = new Sandbox;
-    struct stat st {};
-    b->base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm/berth-archive-load-fuzz"
-                                                                 : "/tmp/berth-archive-load-fuzz";
-    if (!berth::MkdirAll(b->base, 0700).ok()) Fail("cannot create " + b->base);
-    for (const std::string& n : Names(b->base)) {  // left by crashed runs
-      if (AllDigits(n) && kill(std::stoi(n), 0) != 0 && errno == ESRCH) (void)berth::RemoveAll(b->base + "/" + n);
-    }
+    b->base = berth::fuzz::SandboxBase(kName, "berth-archive-load-fuzz");
     b->dir = b->base + "/" + std::to_string(getpid());
     (void)berth::RemoveAll(b->dir);
     if (!berth::MkdirAll(b->dir, 0700).ok()) Fail("cannot create " + b->dir);
     b->store = b->dir + "/store";
-    b->slash_before = Names("/");
+    b->slash_before = berth::fuzz::SortedNames(kName, "/");
     setenv("BERTH_LOAD_JOBS", "1", 1);
     std::atexit([] { (void)berth::RemoveAll(Box().dir); });
     return b;
@@ -150,12 +133,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     CheckStore(**store);
   }
-  auto names = Names(b.dir);
+  auto names = berth::fuzz::SortedNames(kName, b.dir);
   if (names != std::vector<std::string>{"store"}) Fail("the load created something next to the store");
-  for (const std::string& n : Names(b.base)) {
-    if (!AllDigits(n)) Fail("created outside the store: " + b.base + "/" + n);
+  for (const std::string& n : berth::fuzz::SortedNames(kName, b.base)) {
+    if (!berth::fuzz::IsPidName(n)) Fail("created outside the store: " + b.base + "/" + n);
   }
-  if (Names("/") != b.slash_before) Fail("\"/\" changed");
+  if (berth::fuzz::SortedNames(kName, "/") != b.slash_before) Fail("\"/\" changed");
   if (auto st = berth::RemoveAll(b.store); !st.ok()) Fail("cannot remove the store: " + st.error().message);
   return 0;
 }

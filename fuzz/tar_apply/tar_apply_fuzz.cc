@@ -37,18 +37,10 @@ constexpr const char* kName = "tar_apply_fuzz";
 
 void Fail(const std::string& what) { berth::fuzz::Die(kName, what); }
 
-// Names in dir, sorted.
-std::vector<std::string> Names(const std::string& dir) {
-  auto names = berth::ListDir(dir);
-  if (!names.ok()) Fail("cannot list " + dir + ": " + names.error().message);
-  std::sort(names->begin(), names->end());
-  return *names;
-}
-
 // Every entry under dir, one line each: path, type, mode, size, link count,
 // owner, mtime, symlink target or content.
 void Describe(const std::string& dir, const std::string& rel, std::string& out) {
-  for (const std::string& n : Names(dir + rel)) {
+  for (const std::string& n : berth::fuzz::SortedNames(kName, dir + rel)) {
     std::string path = rel + "/" + n;
     struct stat st {};
     if (lstat((dir + path).c_str(), &st) != 0) Fail("cannot stat " + dir + path);
@@ -83,7 +75,7 @@ struct Inodes {
 };
 
 void Walk(const std::string& dir, Inodes& out) {
-  for (const std::string& n : Names(dir)) {
+  for (const std::string& n : berth::fuzz::SortedNames(kName, dir)) {
     std::string path = dir + "/" + n;
     struct stat st {};
     if (lstat(path.c_str(), &st) != 0) Fail("cannot stat " + path);
@@ -105,10 +97,6 @@ void WriteFile(const std::string& path, const std::string& data, mode_t mode) {
   close(fd);
 }
 
-bool AllDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 struct Sandbox {
   std::string base;     // this target's, shared by its processes: only <pid> dirs
   std::string dir;      // base/<pid>: holds lower and root only
@@ -119,22 +107,10 @@ struct Sandbox {
   berth::ApplyOptions options;
 };
 
-// Removes the sandboxes of processes that are gone (a crash leaves its own).
-void RemoveStale(const std::string& base) {
-  for (const std::string& n : Names(base)) {
-    if (AllDigits(n) && kill(std::stoi(n), 0) != 0 && errno == ESRCH) (void)berth::RemoveAll(base + "/" + n);
-  }
-}
-
 Sandbox& Box() {
   static Sandbox* box = [] {
     auto* b = new Sandbox;
-    // tmpfs when there is one: nothing here needs to reach a disk.
-    struct stat st {};
-    b->base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm/berth-tar-apply-fuzz"
-                                                                 : "/tmp/berth-tar-apply-fuzz";
-    if (!berth::MkdirAll(b->base, 0700).ok()) Fail("cannot create " + b->base);
-    RemoveStale(b->base);
+    b->base = berth::fuzz::SandboxBase(kName, "berth-tar-apply-fuzz");
     b->dir = b->base + "/" + std::to_string(getpid());
     (void)berth::RemoveAll(b->dir);
     b->lower = b->dir + "/lower";
@@ -150,7 +126,7 @@ Sandbox& Box() {
       Fail("cannot create the lower's symlinks");
     }
     b->lower_before = Describe(b->lower);
-    b->slash_before = Names("/");
+    b->slash_before = berth::fuzz::SortedNames(kName, "/");
     b->options.lowers = {b->lower};
     b->options.same_owner = geteuid() == 0;
     b->options.limits = {.max_entries = 256, .max_bytes = 1 << 20, .max_trailing_bytes = 64 << 10};
@@ -161,17 +137,17 @@ Sandbox& Box() {
 }
 
 void CheckNothingEscaped(const Sandbox& b) {
-  for (const std::string& n : Names(b.base)) {
-    if (!AllDigits(n)) Fail("created outside the root: " + b.base + "/" + n);
+  for (const std::string& n : berth::fuzz::SortedNames(kName, b.base)) {
+    if (!berth::fuzz::IsPidName(n)) Fail("created outside the root: " + b.base + "/" + n);
   }
-  auto names = Names(b.dir);
+  auto names = berth::fuzz::SortedNames(kName, b.dir);
   if (names != std::vector<std::string>{"lower", "root"}) {
     std::string all;
     for (const auto& n : names) all += " " + n;
     Fail("the sandbox " + b.dir + " holds more than lower and root:" + all);
   }
   if (Describe(b.lower) != b.lower_before) Fail("the lower changed:\n" + Describe(b.lower));
-  if (Names("/") != b.slash_before) Fail("\"/\" changed");
+  if (berth::fuzz::SortedNames(kName, "/") != b.slash_before) Fail("\"/\" changed");
 }
 
 }  // namespace
