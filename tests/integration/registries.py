@@ -162,6 +162,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 running a test's own handler class
+    (fake registries serving whatever bytes a test gives): serve(), .host, stop()."""
+
+    def serve(self, handler):
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda *a: None  # berth's https try resets: not news
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 class _RecordingServer:
     """A threaded HTTP server on 127.0.0.1 whose requests are kept in
     .requests (dicts: method, path, query {k: [v]}, headers lowercased, body).

@@ -27,7 +27,6 @@ import struct
 import subprocess
 import tarfile
 import tempfile
-import threading
 import time
 import unittest
 import zlib
@@ -551,7 +550,7 @@ class HostileArchiveTest(HostileTestBase):
                     self.assert_refused(r, f"{where}: 2 layers but the config lists {n} diff ids")
 
 
-class StaticRegistry:
+class StaticRegistry(R.LoopbackServer):
     """Serves exactly what it is given, unchecked: manifests {reference:
     (bytes, Content-Type)} by tag or digest, blobs {digest string: bytes}
     (any string, `../` included); /v2/ answers 200, anything else 404."""
@@ -595,15 +594,7 @@ class StaticRegistry:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.handle_error = lambda *a: None  # berth's https try resets: not news
-        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 class HostileRegistryTest(PullTestBase, HostileTestBase):

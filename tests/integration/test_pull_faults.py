@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 import unittest
 
@@ -399,7 +398,7 @@ class PullRetryTest(PullTestBase):
         self.assert_no_image()
 
 
-class FakeRegistry:
+class FakeRegistry(R.LoopbackServer):
     """Not a real registry: /v2/ answers 200 and every manifest GET `body`
     as content_type, with a Content-Length or (with_length False)
     close-delimited without one."""
@@ -432,15 +431,7 @@ class FakeRegistry:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.handle_error = lambda *a: None  # berth's https try resets: not news
-        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 class PullManifestTest(PullTestBase):
